@@ -1,0 +1,1 @@
+"""Technique coverage reports, read from the index alone."""

@@ -1,0 +1,1 @@
+"""The rulescope language server."""
