@@ -9,67 +9,20 @@ one indicator counts once per rule whatever dialect wrote it.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-#: Reviewed table: vendor field (lower-cased) -> canonical field.
-_REVIEWED: Final[dict[str, dict[str, str]]] = {
-    "elastic": {
-        "process.executable": "Image",
-        "process.name": "Image",
-        "process.command_line": "CommandLine",
-        "process.args": "CommandLine",
-        "process.parent.executable": "ParentImage",
-        "process.parent.name": "ParentImage",
-        "process.parent.command_line": "ParentCommandLine",
-        "process.pe.original_file_name": "OriginalFileName",
-        "file.path": "TargetFilename",
-        "file.name": "TargetFilename",
-        "registry.path": "TargetObject",
-        "dns.question.name": "QueryName",
-        "destination.ip": "DestinationIp",
-        "destination.port": "DestinationPort",
-        "user.name": "User",
-        "event.code": "EventID",
-    },
-    "splunk": {
-        "process_path": "Image",
-        "process_name": "Image",
-        "process": "CommandLine",
-        "parent_process_path": "ParentImage",
-        "parent_process_name": "ParentImage",
-        "parent_process": "ParentCommandLine",
-        "original_file_name": "OriginalFileName",
-        "file_path": "TargetFilename",
-        "file_name": "TargetFilename",
-        "registry_path": "TargetObject",
-        "query": "QueryName",
-        "dest_ip": "DestinationIp",
-        "dest_port": "DestinationPort",
-        "user": "User",
-        "eventcode": "EventID",
-    },
-    "sentinel": {
-        "folderpath": "Image",
-        "filename": "Image",
-        "processcommandline": "CommandLine",
-        "initiatingprocessfolderpath": "ParentImage",
-        "initiatingprocessfilename": "ParentImage",
-        "initiatingprocesscommandline": "ParentCommandLine",
-        "processversioninfooriginalfilename": "OriginalFileName",
-        "registrykey": "TargetObject",
-        "remoteip": "DestinationIp",
-        "remoteport": "DestinationPort",
-        "accountname": "User",
-        "eventid": "EventID",
-    },
-}
+from rulescope.index.fieldmaps import elastic, sentinel, splunk
 
-#: Vendor fields that hold a bare file name where the canonical field holds a
-#: full path: equality on them is Sigma's ``endswith '\name'``.
+_REVIEWED: Final[dict[str, dict[str, str]]] = {
+    "elastic": elastic.REVIEWED,
+    "splunk": splunk.REVIEWED,
+    "sentinel": sentinel.REVIEWED,
+}
 _NAME_ONLY: Final[dict[str, frozenset[str]]] = {
-    "elastic": frozenset({"process.name", "process.parent.name", "file.name"}),
-    "splunk": frozenset({"process_name", "parent_process_name", "file_name"}),
-    "sentinel": frozenset({"filename", "initiatingprocessfilename"}),
+    "elastic": elastic.NAME_ONLY,
+    "splunk": splunk.NAME_ONLY,
+    "sentinel": sentinel.NAME_ONLY,
 }
 
 #: Canonical fields whose values are Windows paths: ``ends_with`` on them
@@ -81,6 +34,7 @@ PATH_FIELDS: Final = frozenset(
 _EQUALITY: Final = frozenset({"eq", "in"})
 
 
+@cache
 def canonical_field(vendor: str, raw_field: str) -> str:
     """The canonical name of a vendor's field; unknown fields keep their name."""
     if vendor == "sigma":

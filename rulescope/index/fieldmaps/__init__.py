@@ -1,0 +1,1 @@
+"""Per-vendor reviewed field tables, one module each, read by ``index.fields``."""
