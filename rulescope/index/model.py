@@ -110,7 +110,7 @@ class RuleFileError(Exception):
 
 @dataclass(slots=True)
 class Failure:
-    """A recorded failure: a file that was not indexed, or a query that did not parse."""
+    """A file that was not indexed, or a query that did not parse."""
 
     vendor: str
     path: str
