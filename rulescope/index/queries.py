@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 import dataclasses
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
