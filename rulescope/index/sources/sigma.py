@@ -142,7 +142,7 @@ def _to_rule(node: MappingNode, parsed: SigmaRuleBase, path: str) -> Rule:
     else:
         rule.kind = "correlation"
         return rule
-    rule.events = predicate_events(rule.predicates, rule.logsource.get("service", ""))
+    rule.events = predicate_events(rule.predicates, rule.logsource)
     return rule
 
 

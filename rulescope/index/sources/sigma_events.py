@@ -14,12 +14,13 @@ from rulescope.index.model import EventRef, Predicate
 
 SECURITY: Final = "Microsoft-Windows-Security-Auditing"
 SERVICE_CONTROL_MANAGER: Final = "Service Control Manager"
+SYSMON: Final = "Microsoft-Windows-Sysmon"
 
 #: Sigma service -> provider that writes its channel (see the reference
 #: ``sigma-logsource-to-events.json`` services and the Windows event catalog).
 SERVICE_PROVIDERS: Final = {
     "security": SECURITY,
-    "sysmon": "Microsoft-Windows-Sysmon",
+    "sysmon": SYSMON,
     "powershell": "Microsoft-Windows-PowerShell",
     "powershell-classic": "PowerShell",
     "taskscheduler": "Microsoft-Windows-TaskScheduler",
@@ -43,6 +44,9 @@ SERVICE_PROVIDERS: Final = {
         "Microsoft-Windows-TerminalServices-LocalSessionManager"
     ),
     "microsoft-servicebus-client": "Microsoft-ServiceBus-Client",
+    "smbclient-connectivity": "Microsoft-Windows-SMBClient",
+    "smbserver-connectivity": "Microsoft-Windows-SMBServer",
+    "iis-configuration": "Microsoft-IIS-Configuration",
     "ldap_debug": "Microsoft-Windows-LDAP-Client",
     "security-mitigations": "Microsoft-Windows-Security-Mitigations",
     "diagnosis-scripted": "Microsoft-Windows-Diagnosis-Scripted",
@@ -77,8 +81,36 @@ _EVENT_PROVIDERS: Final = {
         },
         **{event_id: "EventLog" for event_id in (6005, 6006, 6008, 6009, 6013)},
         104: "Microsoft-Windows-Eventlog",
+        **{event_id: "NETLOGON" for event_id in (5723, 5805, 5827, 5828, 5829)},
     },
 }
+
+#: Windows categories whose small event ids are Sysmon's (1-29, 255).
+_SYSMON_CATEGORIES: Final = frozenset(
+    {
+        "process_creation",
+        "network_connection",
+        "image_load",
+        "driver_load",
+        "create_remote_thread",
+        "process_access",
+        "raw_access_thread",
+        "file_event",
+        "file_delete",
+        "file_change",
+        "create_stream_hash",
+        "pipe_created",
+        "wmi_event",
+        "dns_query",
+        "registry_event",
+        "registry_add",
+        "registry_delete",
+        "registry_set",
+        "registry_rename",
+        "process_tampering",
+        "clipboard_capture",
+    }
+)
 
 EVENT_ID_FIELD: Final = "EventID"
 PROVIDER_FIELD: Final = "Provider_Name"
@@ -92,8 +124,18 @@ def provider_for_service(service: str, event_id: int | None = None) -> str | Non
     return SERVICE_PROVIDERS.get(service)
 
 
-def predicate_events(predicates: list[Predicate], service: str) -> list[EventRef]:
+def provider_for_category(category: str, event_id: int) -> str | None:
+    """Sysmon for a Sysmon event id under a Sysmon-backed category, else None."""
+    sysmon_id = event_id <= 29 or event_id == 255
+    return SYSMON if sysmon_id and category in _SYSMON_CATEGORIES else None
+
+
+def predicate_events(
+    predicates: list[Predicate], logsource: dict[str, str]
+) -> list[EventRef]:
     """One event per positive ``EventID`` equality test, in rule order."""
+    service = logsource.get("service", "")
+    category = logsource.get("category", "")
     providers = _clause_providers(predicates)
     events: list[EventRef] = []
     for predicate in predicates:
@@ -102,7 +144,9 @@ def predicate_events(predicates: list[Predicate], service: str) -> list[EventRef
             continue
         provider = providers.get(predicate.clause)
         if provider is None:
-            provider = provider_for_service(service, event_id) or ""
+            provider = provider_for_service(service, event_id)
+        if provider is None:
+            provider = provider_for_category(category, event_id) or ""
         event = EventRef(provider, event_id, "predicate")
         if event not in events:
             events.append(event)
