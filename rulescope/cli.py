@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rulescope import __version__
-from rulescope.index import store
+from rulescope.index import fetch, store
 from rulescope.index.build import SOURCE_CLASSES, SourceSpec, build_index
 from rulescope.index.catalog import default_reference_dir, load_catalog
 from rulescope.index.locate import default_corpus_dir, resolve_index_path
@@ -88,6 +88,18 @@ def _add_index_commands(commands: argparse._SubParsersAction[Any]) -> None:
         help="folder holding sigma/, elastic/, splunk/, sentinel/ "
         "(default: $RULESCOPE_CORPUS, else ../shared/corpus)",
     )
+    build.add_argument(
+        "--download",
+        action="store_true",
+        help="fetch the public repositories into the user cache "
+        "(the default when no local corpus is found)",
+    )
+    build.add_argument(
+        "--corpus-url",
+        metavar="URL",
+        help="base URL of the repository archives "
+        "(default: $RULESCOPE_CORPUS_URL, else GitHub)",
+    )
     build.add_argument("--reference", metavar="DIR", help="ATT&CK and event catalogs")
     build.add_argument("--workers", type=int, help="processes reading rule files")
     _add_index_argument(build)
@@ -153,9 +165,21 @@ def _guess_vendor(root: Path) -> str:
     return "sigma"
 
 
-def _run_build(args: argparse.Namespace) -> int:
+def _build_specs(args: argparse.Namespace) -> tuple[list[SourceSpec], Path]:
+    """The sources to read, and the corpus folder the reference sits beside."""
     corpus = Path(args.corpus) if args.corpus else default_corpus_dir()
-    specs = source_specs(args.source, corpus)
+    local = args.source or args.corpus or corpus.is_dir()
+    if local and not args.download:
+        return source_specs(args.source, corpus), corpus
+    try:
+        folders = fetch.fetch_all(base_url=args.corpus_url)
+    except fetch.FetchError as exc:
+        raise UsageError(str(exc)) from exc
+    return [SourceSpec(vendor, root) for vendor, root in folders.items()], corpus
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    specs, corpus = _build_specs(args)
     reference = Path(args.reference) if args.reference else None
     catalog = load_catalog(reference or default_reference_dir(corpus))
     target = resolve_index_path(args.index)
