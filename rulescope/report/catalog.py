@@ -1,0 +1,112 @@
+"""The reference catalogs a report needs, read from the index, and technique lookup.
+
+A technique id is accepted when the ATT&CK catalog knows it or any rule is
+tagged with it (the corpus runs ahead of the bundled catalog); anything else
+is a :class:`ReportError` that suggests the nearest ids or names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+
+from rulescope.index.catalog import is_technique_id
+from rulescope.report import ReportError
+from rulescope.report.model import TechniqueRecord
+from rulescope.report.queries import (
+    attack_version,
+    event_titles,
+    tactic_names,
+    tagged_techniques,
+)
+
+_CITATION = re.compile(r"\s*\(Citation:[^)]*\)")
+
+
+@dataclass(slots=True)
+class Context:
+    """Catalog facts shared by every page: loaded once per command or site."""
+
+    attack_version: str = ""
+    techniques: dict[str, TechniqueRecord] = field(default_factory=dict)
+    tactics: dict[str, str] = field(default_factory=dict)
+    events: dict[tuple[str, int], str] = field(default_factory=dict)
+    tagged: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, db: sqlite3.Connection) -> Context:
+        """Read the catalogs and the set of tagged technique ids from the index."""
+        return cls(
+            attack_version=attack_version(db),
+            techniques=_techniques(db),
+            tactics=tactic_names(db),
+            events=event_titles(db),
+            tagged=tagged_techniques(db),
+        )
+
+    def technique(self, technique_id: str) -> TechniqueRecord:
+        """The catalog record, or a bare one flagged as not in the catalog."""
+        known = self.techniques.get(technique_id)
+        if known is not None:
+            return known
+        return TechniqueRecord(id=technique_id, in_catalog=False)
+
+    def name(self, technique_id: str) -> str:
+        """The technique's catalog name, empty when the catalog lacks it."""
+        known = self.techniques.get(technique_id)
+        return known.name if known else ""
+
+    def resolve(self, text: str) -> str:
+        """The technique id ``text`` names, or a ReportError with suggestions."""
+        candidate = text.strip().upper()
+        if is_technique_id(candidate) and self._exists(candidate):
+            return candidate
+        wanted = text.strip().lower()
+        by_name = [t.id for t in self.techniques.values() if t.name.lower() == wanted]
+        if len(by_name) == 1:
+            return by_name[0]
+        raise ReportError(self._unknown_message(text))
+
+    def _exists(self, technique_id: str) -> bool:
+        if technique_id in self.techniques or technique_id in self.tagged:
+            return True
+        return any(t.split(".")[0] == technique_id for t in self.tagged)
+
+    def _unknown_message(self, text: str) -> str:
+        ids = sorted(set(self.techniques) | self.tagged)
+        near = difflib.get_close_matches(text.strip().upper(), ids, n=3, cutoff=0.6)
+        names = {t.name.lower(): t.id for t in self.techniques.values()}
+        for name in difflib.get_close_matches(text.lower(), list(names), n=3):
+            if names[name] not in near:
+                near.append(names[name])
+        hint = ", ".join(f"{i} ({self.name(i)})" if self.name(i) else i for i in near)
+        where = f"the ATT&CK v{self.attack_version} catalog or any rule"
+        if not hint:
+            return f"unknown technique '{text}': not in {where}"
+        return f"unknown technique '{text}': not in {where}; nearest: {hint}"
+
+
+def _techniques(db: sqlite3.Connection) -> dict[str, TechniqueRecord]:
+    records = {}
+    for row in db.execute("SELECT * FROM techniques"):
+        records[row["id"]] = TechniqueRecord(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            url=row["url"],
+            tactics=list(json.loads(row["tactics"])),
+            parent=row["parent"],
+            deprecated=bool(row["deprecated"]),
+            revoked=bool(row["revoked"]),
+            revoked_by=row["revoked_by"],
+        )
+    return records
+
+
+def first_paragraph(description: str) -> str:
+    """A catalog description's first paragraph without its citation markers."""
+    paragraph = description.strip().split("\n\n", 1)[0]
+    return _CITATION.sub("", paragraph).strip()
