@@ -11,9 +11,8 @@ general Sigma field wins (listed under the most SigmaHQ log sources: ``Image``
 before ``TargetFilename`` before ``ParentImage``); ties go to the field with
 more support (distinct pipeline scopes, i.e. log sources, CIM objects or Kusto
 tables, that map it there), then to the name. Where a scope (a CIM object, a
-Kusto table) picks another field than that flat winner, the scope's own choice
-is kept under ``contexts``: ``FolderPath`` is ``Image`` in general but
-``TargetFilename`` in ``DeviceFileEvents``.
+Kusto table) has its own choice, it is kept under ``contexts``: ``FolderPath``
+is ``Image`` in general but ``TargetFilename`` in ``DeviceFileEvents``.
 """
 
 from __future__ import annotations
@@ -43,10 +42,14 @@ _DISTRIBUTIONS: Final = (
     "pysigma-backend-splunk",
     "pySigma-backend-kusto",
 )
-#: Vendors whose raw Windows events keep Sigma's own field names: Splunk's
-#: ``splunk_windows`` pipeline renames only EventID, and Sentinel's
-#: SecurityEvent/WindowsEvent tables carry the event data names unchanged.
-PASSTHROUGH: Final = ("splunk", "sentinel")
+#: Where raw Windows events keep Sigma's own field names (vendor -> the tables
+#: or CIM objects where that holds; empty: wherever no data model is named):
+#: Splunk's ``splunk_windows`` pipeline renames only EventID, and Sentinel's
+#: Windows event tables carry the event data names unchanged.
+PASSTHROUGH: Final[dict[str, list[str]]] = {
+    "splunk": [],
+    "sentinel": ["event", "securityevent", "windowsevent"],
+}
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,7 @@ def resolve(mappings: list[Mapping], generality: dict[str, int]) -> Resolved:
     contexts: dict[str, dict[str, str]] = defaultdict(dict)
     for context_name, fields in by_context.items():
         for key, candidates in fields.items():
-            choice = _ranked(candidates, generality)[0]
-            if choice != flat[key]:
-                contexts[context_name][key] = choice
+            contexts[context_name][key] = _ranked(candidates, generality)[0]
     # A field only table- or object-scoped mappings give is that scope's column.
     scoped = {
         key: sorted(filter(None, names))
@@ -180,7 +181,7 @@ def derive(sigma_fields_path: Path) -> dict[str, Any]:
     }
     document["sigma_fields"] = sorted(vocabulary)
     document["prefixes"] = collected.prefixes
-    document["passthrough"] = list(PASSTHROUGH)
+    document["passthrough"] = PASSTHROUGH
     document["meta"] = _meta(taxonomy_version, counts, collected.dropped)
     return document
 
@@ -199,7 +200,7 @@ def _meta(
         "collision_rule": (
             "most general Sigma field (SigmaHQ log sources listing it), then most "
             "support (distinct pipeline scopes mapping it to the vendor field), "
-            "then name; a scope's differing choice is kept under contexts"
+            "then name; each scope's own choice is kept under contexts"
         ),
         "errata": {
             f"{pipeline}/{scope}/{field}": reason

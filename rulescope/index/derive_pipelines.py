@@ -55,6 +55,18 @@ ERRATA: Final[dict[tuple[str, str, str], str]] = {
     ("sentinel_asim", "imFileEvent", "Details"): (
         "registry value data sent to a file path column"
     ),
+    ("sentinel_asim", "imFileEvent", "ParentImage"): (
+        "the acting process is the file event's Image, not its parent"
+    ),
+    ("sentinel_asim", "imFileEvent", "ParentProcessName"): (
+        "the acting process is the file event's process, not its parent"
+    ),
+    ("sentinel_asim", "imFileEvent", "ParentCommandLine"): (
+        "the acting process is the file event's process, not its parent"
+    ),
+    ("sentinel_asim", "imFileEvent", "ParentProcessId"): (
+        "the acting process is the file event's process, not its parent"
+    ),
     ("sentinel_asim", "imNetworkSession", "cs-Cookie"): (
         "a cookie is not the user agent"
     ),
