@@ -13,7 +13,7 @@ up to the next top-level ``|``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from lark import Token
@@ -242,8 +242,10 @@ class _Walker:
         self._walk.clauses += 1
         node = self._expression(self._nested(tokens, scope), record=True)
         if isinstance(node, list):
-            scope.leaves.extend(node)
-            self._walk.leaves.extend(node)
+            table = first_table(scope)
+            leaves = [replace(leaf, table=table) for leaf in node]
+            scope.leaves.extend(leaves)
+            self._walk.leaves.extend(leaves)
 
     def _expression(
         self, tokens: list[Token], record: bool = False
@@ -272,6 +274,17 @@ class _Walker:
         line = token.line if token.type != "$END" else last.end_line
         column = token.column if token.type != "$END" else last.end_column
         self._walk.error = QueryError(reason, line or 0, column or 0)
+
+
+def first_table(scope: Scope) -> str:
+    """The first table a scope reads, directly or through its sources."""
+    if scope.tables:
+        return scope.tables[0]
+    for source in scope.sources:
+        table = first_table(source)
+        if table:
+            return table
+    return ""
 
 
 def _reason(error: LarkError, token: Token) -> str:

@@ -44,13 +44,17 @@ class Values:
 
 @dataclass(frozen=True, slots=True)
 class Leaf:
-    """One test of a column against one value; ``line`` is 1-based in the query."""
+    """One test of a column against one value; ``line`` is 1-based in the query.
+
+    ``table`` is the table whose rows the clause filters, when the walk knows.
+    """
 
     field: str
     operator: str
     value: str
     negated: bool = False
     line: int = 0
+    table: str = ""
 
 
 Node: TypeAlias = Column | Values | list[Leaf] | None
