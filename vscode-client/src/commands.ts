@@ -1,0 +1,37 @@
+/** The commands the extension contributes, wired to the server, the status bar and the views. */
+import * as vscode from 'vscode';
+
+import { buildIndex } from './buildIndex';
+import { CoverageView } from './coverage';
+import type { RulescopeServer } from './server';
+import { type IndexStatusBar, SHOW_OUTPUT_COMMAND } from './statusBar';
+
+export interface CommandDependencies {
+  readonly server: RulescopeServer;
+  readonly statusBar: IndexStatusBar;
+  readonly output: vscode.LogOutputChannel;
+}
+
+export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
+  const coverage = new CoverageView(deps.output);
+  const register = vscode.commands.registerCommand;
+
+  return [
+    vscode.Disposable.from(coverage),
+    register('rulescope.showCoverage', () => coverage.show()),
+    register('rulescope.buildIndex', async () => {
+      if (await buildIndex(deps.output)) {
+        // The server opened the old index file; a new process reads the new one.
+        await deps.server.restart('index rebuilt');
+        await deps.statusBar.refresh();
+      }
+    }),
+    register('rulescope.restartServer', async () => {
+      await deps.server.restart('requested by the user');
+      await deps.statusBar.refresh();
+    }),
+    register(SHOW_OUTPUT_COMMAND, () => {
+      deps.output.show(true);
+    }),
+  ];
+}
