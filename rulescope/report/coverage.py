@@ -16,7 +16,12 @@ from typing import Any
 
 from rulescope.index.model import VENDORS
 from rulescope.report.catalog import Context, first_paragraph
-from rulescope.report.model import IndicatorKey, ReachTable, RuleRecord
+from rulescope.report.model import (
+    IndicatorKey,
+    ReachTable,
+    RuleRecord,
+    TechniqueRecord,
+)
 from rulescope.report.queries import corpus_reach, load_rules, technique_rules
 
 #: Rows kept in the fields and indicators tables; totals are reported beside them.
@@ -76,7 +81,7 @@ def technique_section(
 ) -> dict[str, Any]:
     """Id, name, tactics, first paragraph, link, status and included subs."""
     record = context.technique(technique_id)
-    tactics = record.tactics or sorted({t for r in rules for t in r.tactics})
+    tactics = technique_tactics(record, rules)
     replaced_by = None
     if record.revoked_by:
         replaced_by = {"id": record.revoked_by, "name": context.name(record.revoked_by)}
@@ -87,6 +92,7 @@ def technique_section(
         "in_catalog": record.in_catalog,
         "attack_version": context.attack_version,
         "tactics": [{"id": t, "name": context.tactics.get(t, t)} for t in tactics],
+        "tactics_from": "catalog" if record.tactics else "rules",
         "description": first_paragraph(record.description),
         "url": record.url,
         "deprecated": record.deprecated,
@@ -96,6 +102,21 @@ def technique_section(
         "includes_subtechniques": not exact and not parent,
         "subtechniques": _subtechniques(context, technique_id, rules),
     }
+
+
+def technique_tactics(record: TechniqueRecord, rules: list[RuleRecord]) -> list[str]:
+    """The catalog's tactics; for an id the catalog lacks, its rules' main tactics.
+
+    Rules tag tactics for the whole rule, not per technique, so only the
+    tactics carried by at least half as many rules as the commonest count.
+    """
+    if record.tactics:
+        return record.tactics
+    counts = Counter(t for r in rules for t in set(r.tactics))
+    if not counts:
+        return []
+    top = counts.most_common(1)[0][1]
+    return sorted(t for t, n in counts.items() if n * 2 >= top)
 
 
 def _subtechniques(
