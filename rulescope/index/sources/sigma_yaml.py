@@ -9,6 +9,8 @@ own constructor so the value is always what ``yaml.safe_load`` would return.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Final
 
 import yaml
@@ -24,13 +26,37 @@ _SPECIAL_KEYS: Final = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:
 Document = tuple[Node, Any]
 
 
+class SigmaLoader(yaml.CSafeLoader):
+    """PyYAML's C loader with plain-scalar tag resolution memoized.
+
+    The C parser asks Python to resolve every scalar's implicit tag, which is
+    a regex scan; Sigma files repeat the same keys and values endlessly.
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
+        """The tag of a node; plain scalars through the shared cache."""
+        if kind is ScalarNode and implicit[0]:
+            return _plain_scalar_tag(value)
+        return _base_resolve(self, kind, value, implicit)
+
+
+# PyYAML's resolver is untyped; these names give it a signature.
+_base_resolve: Final[Callable[..., Any]] = yaml.resolver.BaseResolver.resolve
+_safe_resolve: Final[Callable[..., Any]] = yaml.resolver.Resolver().resolve
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_scalar_tag(value: str) -> Any:
+    return _safe_resolve(ScalarNode, value, (True, False))
+
+
 class _Unusual(Exception):
     """A node the fast path leaves to PyYAML's constructor."""
 
 
 def load_documents(data: bytes | str) -> list[Document]:
     """Every YAML document of a file as (node tree, Python value)."""
-    loader = yaml.CSafeLoader(data)
+    loader = SigmaLoader(data)
     documents: list[Document] = []
     try:
         while loader.check_node():
@@ -45,7 +71,7 @@ def load_documents(data: bytes | str) -> list[Document]:
     return documents
 
 
-def construct(node: Node, loader: yaml.CSafeLoader) -> Any:
+def construct(node: Node, loader: SigmaLoader) -> Any:
     """The Python value of a document node, as PyYAML's safe constructor builds it."""
     try:
         return _value(node, loader, set())
@@ -53,7 +79,7 @@ def construct(node: Node, loader: yaml.CSafeLoader) -> Any:
         return loader.construct_document(node)
 
 
-def _value(node: Node, loader: yaml.CSafeLoader, open_nodes: set[int]) -> Any:
+def _value(node: Node, loader: SigmaLoader, open_nodes: set[int]) -> Any:
     if isinstance(node, ScalarNode):
         if node.tag == _STR:
             return node.value
@@ -72,7 +98,7 @@ def _value(node: Node, loader: yaml.CSafeLoader, open_nodes: set[int]) -> Any:
 
 
 def _mapping(
-    node: MappingNode, loader: yaml.CSafeLoader, open_nodes: set[int]
+    node: MappingNode, loader: SigmaLoader, open_nodes: set[int]
 ) -> dict[Any, Any]:
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
