@@ -16,6 +16,7 @@ import yaml
 
 from rulescope.index.model import EventRef, Rule, RuleFileError
 from rulescope.index.sources.sigma import SigmaSource
+from rulescope.index.sources.sigma_yaml import load_documents
 
 PROC = "rules/windows/process_creation/"
 SECURITY = "Microsoft-Windows-Security-Auditing"
@@ -450,6 +451,30 @@ def test_sigma_undefined_selection_in_condition_is_an_error(tmp_path: Path) -> N
         SigmaSource(tmp_path).read(write(tmp_path, text))
     assert "'filter'" in caught.value.reason
     assert caught.value.line == 6
+
+
+UNUSUAL_YAML = b"""\
+base: &base {Image: a.exe, EventID: [1, 2]}
+merged:
+    <<: *base
+    User: x
+tagged: !!str 4688
+when: 2024-01-02
+hex: 0x10
+nothing: ~
+"""
+
+
+def test_sigma_yaml_values_equal_safe_load(sigma_corpus: Path) -> None:
+    """The fast node-to-value path builds what ``yaml.load`` builds, merges too."""
+    relative = "rules/windows/builtin/security/win_security_audit_log_cleared.yml"
+    data = (sigma_corpus / relative).read_bytes()
+    for text in (data, UNUSUAL_YAML):
+        values = [value for _, value in load_documents(text)]
+        assert values == list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    (_, value), *_ = load_documents(UNUSUAL_YAML)
+    assert value["merged"] == {"Image": "a.exe", "EventID": [1, 2], "User": "x"}
+    assert (value["tagged"], value["hex"], value["nothing"]) == ("4688", 16, None)
 
 
 @pytest.mark.slow
