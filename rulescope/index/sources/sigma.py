@@ -103,6 +103,7 @@ def read_document(node: MappingNode, document: dict[str, Any], path: str) -> Rul
         line, column = error_position(exc, node)
         raise RuleFileError(_reason(exc), line, column) from exc
     except Exception as exc:  # pySigma fails on some shapes with plain Python errors
+        logger.debug("pySigma failed on '%s'", path, exc_info=True)
         line, column = error_position(exc, node)
         raise RuleFileError(f"{type(exc).__name__}: {exc}", line, column) from exc
 
