@@ -20,6 +20,27 @@ REVIEWED: Final[dict[str, str]] = {
     "destination.port": "DestinationPort",
     "user.name": "User",
     "event.code": "EventID",
+    # Below: frequent fields in the Elastic corpus that the pySigma ECS
+    # pipelines do not map, each with one clear Sigma field.
+    # Elastic Defend library loads (Sigma image_load).
+    "dll.path": "ImageLoaded",
+    "dll.name": "ImageLoaded",
+    # Arguments of the parent, as process.args is of the process.
+    "process.parent.args": "ParentCommandLine",
+    # Registry value data (Sigma registry_set ``Details``).
+    "registry.data.strings": "Details",
+    # Rename events: the file's path before the rename.
+    "file.ext.original.path": "SourceFilename",
+    "file.ext.original.name": "SourceFilename",
+    # Web and proxy logs, named as Sigma's proxy category names them.
+    "user_agent.original": "c-useragent",
+    "url.original": "c-uri",
+    "url.full": "c-uri",
+    "url.path": "c-uri-stem",
+    "url.query": "c-uri-query",
+    "url.extension": "c-uri-extension",
+    "http.request.method": "cs-method",
+    "http.response.status_code": "sc-status",
 }
 
 #: Fields holding a bare file name where the canonical field holds a path.
@@ -28,5 +49,7 @@ NAME_ONLY: Final = frozenset(
         "file.name",
         "process.name",
         "process.parent.name",
+        "dll.name",
+        "file.ext.original.name",
     }
 )
