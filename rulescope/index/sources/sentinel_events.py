@@ -21,8 +21,9 @@ and subqueries that pipeline starts from, so the ids a table contributes
 are read from its scope and every enclosing source scope. Only tests that
 are not negated count.
 
-The log source is ``{"product": <first table>}``, plus ``category`` when
-that table is one of the ``Device*`` tables above.
+The log source is ``{"product": <table>}`` for the first table the last
+(result) statement reads, through its ``let`` and union sources, plus
+``category`` when that table is one of the ``Device*`` tables above.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 from typing import Final
 
 from rulescope.index.model import EventRef
-from rulescope.index.sources.sentinel_kql import QueryWalk, Scope
+from rulescope.index.sources.sentinel_kql import QueryWalk, Scope, first_table
 from rulescope.index.sources.sentinel_kql_expr import Leaf
 
 SECURITY: Final = "Microsoft-Windows-Security-Auditing"
@@ -65,10 +66,11 @@ def query_events(walk: QueryWalk) -> list[EventRef]:
 
 
 def query_logsource(walk: QueryWalk) -> dict[str, str]:
-    """The log source of the first table the query reads."""
-    if not walk.tables:
+    """The log source of the first table the result statement reads."""
+    table = first_table(walk.scopes[-1]) if walk.scopes else ""
+    table = table or (walk.tables[0] if walk.tables else "")
+    if not table:
         return {}
-    table = walk.tables[0]
     logsource = {"product": table}
     if table in DEVICE_TABLES:
         logsource["category"] = DEVICE_TABLES[table][0]
