@@ -218,11 +218,17 @@ def _run_stats(args: argparse.Namespace) -> int:
         )
     for vendor, counts in stats["vendors"].items():
         for failure in counts["failures"]:
-            print(
-                f"{vendor} {failure['kind']} failure: {failure['path']}:"
-                f"{failure['line']}:{failure['column']}: {failure['reason']}"
-            )
+            print(f"{vendor} {failure['kind']} failure: {_failure_place(failure)}")
     return 0
+
+
+def _failure_place(failure: dict[str, Any]) -> str:
+    """``path:line:column: reason``, 1-based; a query's place is within its query."""
+    line, column = failure["line"], failure["column"]
+    if failure["kind"] == "file":
+        line, column = line + 1, column + 1
+        return f"{failure['path']}:{line}:{column}: {failure['reason']}"
+    return f"{failure['path']}: query {line}:{column}: {failure['reason']}"
 
 
 def _run_reach(args: argparse.Namespace) -> int:

@@ -67,7 +67,11 @@ class EventRef:
 
 @dataclass(slots=True)
 class QueryError:
-    """A query that did not parse; its rule stays in the index without predicates."""
+    """A query that did not parse; its rule stays in the index without predicates.
+
+    ``line`` and ``column`` are 1-based within the query text, as query
+    parsers report them.
+    """
 
     reason: str
     line: int = 0
@@ -99,7 +103,11 @@ class Rule:
 
 
 class RuleFileError(Exception):
-    """A rule file that cannot be read at all; the build records it and goes on."""
+    """A rule file that cannot be read at all; the build records it and goes on.
+
+    ``line`` and ``column`` are 0-based within the file, like YAML marks and
+    LSP positions.
+    """
 
     def __init__(self, reason: str, line: int = 0, column: int = 0) -> None:
         super().__init__(reason)

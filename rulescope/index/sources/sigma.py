@@ -85,7 +85,7 @@ def _checked(node: Node, document: Any) -> tuple[MappingNode, dict[str, Any]]:
         reason = "a Sigma document must be a mapping of rule attributes"
         raise RuleFileError(reason, mark.line, mark.column)
     if "action" in document:
-        # TODO(#1): collection actions (global/reset/repeat) merge documents; no
+        # TODO(#8): collection actions (global/reset/repeat) merge documents; no
         # corpus file uses them, so they are refused rather than misread.
         mark = node.start_mark
         raise RuleFileError("Sigma collection actions are not supported", mark.line)
