@@ -135,19 +135,30 @@ def _kind(path: Path, rule: dict[str, Any], rule_type: str) -> str:
 
 
 def _hunt(path: Path, text: str, hunt: dict[str, Any]) -> Rule:
-    """A hunting query: its queries' predicates under clauses ``query[i]``."""
+    """A hunting query: its queries' predicates under clauses ``query[i]``.
+
+    A query that does not parse sets ``query_error``; the predicates of the
+    hunt's other queries are kept.
+    """
     languages = [str(x) for x in _as_list(hunt.get("language"))]
     queries = [str(q) for q in _as_list(hunt.get("query"))]
-    predicates: list[Predicate] = []
-    error: QueryError | None = None
+    combined = ParsedQuery()
     for index, query in enumerate(queries):
         parsed = _parse_query(_hunt_language(query, languages), query)
         for predicate in parsed.predicates:
             predicate.clause = predicate.clause or f"query[{index}]"
-        predicates += _normalized(parsed.predicates, _query_line(text, query))
-        if parsed.error and error is None:
-            error = parsed.error
-            error.reason = f"query[{index}]: {error.reason}"
+        _normalized(parsed.predicates, _query_line(text, query))
+        combined.predicates += parsed.predicates
+        combined.categories += parsed.categories
+        combined.indexes += parsed.indexes
+        if parsed.error and combined.error is None:
+            combined.error = parsed.error
+            combined.error.reason = f"query[{index}]: {parsed.error.reason}"
+    integrations = [str(i) for i in _as_list(hunt.get("integration"))]
+    source = elastic_events.logsource(
+        [], integrations, combined.categories, combined.predicates
+    )
+    events = elastic_events.events(source, [], combined.indexes, combined.predicates)
     first = languages[0].lower() if languages else ""
     return Rule(
         vendor=VENDOR,
@@ -158,9 +169,11 @@ def _hunt(path: Path, text: str, hunt: dict[str, Any]) -> Rule:
         kind="hunt",
         description=str(hunt.get("description", "")),
         techniques=[str(t) for t in _as_list(hunt.get("mitre"))],
-        predicates=predicates,
+        logsource=source,
+        events=events,
+        predicates=combined.predicates,
         query="\n\n".join(queries),
-        query_error=error,
+        query_error=combined.error,
     )
 
 

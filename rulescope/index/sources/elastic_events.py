@@ -6,7 +6,7 @@ rarely on event ids, so the links are made only where they are clear.
 Log source (a Sigma-shaped ``{"product": ..., "category": ...}``):
 
 - product: the ``OS: Windows|Linux|macOS`` tag, else a positive
-  ``host.os.type`` test, else the first ``metadata.integration``.
+  ``host.os.type`` (or ``host.os.family``) test, else the first integration.
 - category: the EQL event category (``process where``) or a positive
   ``event.category`` test, mapped below; ``process`` needs a start test
   (``event.type`` ``start``/``process_started``) to be ``process_creation``.
@@ -15,6 +15,8 @@ Log source (a Sigma-shaped ``{"product": ..., "category": ...}``):
 Elastic category  Sigma category
 ================  ======================
 process + start   process_creation
+network + dns.*   dns_query
+dns               dns_query
 network           network_connection
 file              file_event
 registry          registry_event
@@ -57,6 +59,7 @@ _DATA_SOURCES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], range]]] 
     SERVICE_CONTROL_MANAGER: (("logs-system.system",), (), range(7000, 7100)),
 }
 _CATEGORIES: Final = {
+    "dns": "dns_query",
     "network": "network_connection",
     "file": "file_event",
     "registry": "registry_event",
@@ -88,6 +91,7 @@ def logsource(
     source: dict[str, str] = {}
     product = next((_OS_TAGS[t] for t in tags if t in _OS_TAGS), "")
     os_types = positive_values(predicates, "host.os.type")
+    os_types += positive_values(predicates, "host.os.family")
     product = product or (os_types[0].lower() if os_types else "")
     product = product or (integrations[0] if integrations else "")
     if product:
@@ -103,9 +107,14 @@ def _category(categories: Sequence[str], predicates: Sequence[Predicate]) -> str
     """The Sigma category of the first Elastic category that maps onto one."""
     tested = [*categories, *positive_values(predicates, "event.category")]
     starts = _START_TYPES & set(positive_values(predicates, "event.type"))
+    looks_up_names = any(
+        p.raw_field.startswith("dns.") and not p.negated for p in predicates
+    )
     for category in tested:
         if category == "process" and starts:
             return "process_creation"
+        if category == "network" and looks_up_names:
+            return "dns_query"
         if category in _CATEGORIES:
             return _CATEGORIES[category]
     return ""

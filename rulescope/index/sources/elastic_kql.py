@@ -4,7 +4,8 @@ The grammar is ``grammars/kql.lark``. Each ``field : value`` becomes one
 predicate per value: quoted values are exact (``eq``), unquoted values read
 ``*`` as a wildcard (leading → ``ends_with``, trailing → ``starts_with``,
 both → ``contains``, inner → ``wildcard``) and ``field : *`` is
-``is_not_null``. ``>``/``>=``/``<``/``<=`` become ``gt``/``gte``/``lt``/``lte``.
+``is_not_null``; an address/prefix value (``10.0.0.0/8``) is ``cidr``.
+``>``/``>=``/``<``/``<=`` become ``gt``/``gte``/``lt``/``lte``.
 A predicate under an odd number of ``not`` is negated (``not not x`` is x).
 Bare values with no field are ``match`` predicates with an empty field.
 Lucene is read with the same grammar: its ``field:value``, ``AND``/``OR``/
@@ -14,6 +15,7 @@ not read.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -28,6 +30,9 @@ from rulescope.index.sources.elastic_predicates import (
 )
 
 _RANGE_OPERATORS = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+_CIDR = re.compile(
+    r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)/\d{1,3}$"
+)
 _QUOTED_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", '"': '"'}
 
 
@@ -113,6 +118,9 @@ def _walk_values(
     elif node.data == "value":
         value, pattern = _read_value(node)
         operator, value = pattern_operator(pattern) if pattern else ("eq", value)
+        if operator == "eq" and _CIDR.match(value):
+            # An address-typed field matched against a network is a CIDR test.
+            operator = "cidr"
         out.append(
             raw_predicate(field, operator, value, negated=negated, line=_line(node))
         )
