@@ -75,9 +75,16 @@ class Context:
             return True
         return any(t.split(".")[0] == technique_id for t in self.tagged)
 
-    def _unknown_message(self, text: str) -> str:
+    def _nearest_ids(self, wanted: str) -> list[str]:
+        """Ids one transposition away first (T1701 -> T1071), then similar ones."""
         ids = sorted(set(self.techniques) | self.tagged)
-        near = difflib.get_close_matches(text.strip().upper(), ids, n=3, cutoff=0.6)
+        swapped = [i for i in ids if i != wanted and sorted(i) == sorted(wanted)]
+        swapped.sort(key=lambda i: sum(a != b for a, b in zip(i, wanted, strict=True)))
+        similar = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.6)
+        return list(dict.fromkeys(swapped[:2] + similar))[:3]
+
+    def _unknown_message(self, text: str) -> str:
+        near = self._nearest_ids(text.strip().upper())
         names = {t.name.lower(): t.id for t in self.techniques.values()}
         for name in difflib.get_close_matches(text.lower(), list(names), n=3):
             if names[name] not in near:
