@@ -1,7 +1,8 @@
 """Predicates of the SPL eval language, as ``| where`` uses it.
 
 ``field == "x"`` and ``field = "x"`` are ``eq`` (``*`` is a literal here);
-``!=`` and ``NOT`` mark the predicate negated; ``like(field, "%x%")`` and
+``!=`` and ``NOT`` mark the predicate negated (``x != ""`` is a negated
+``is_null``); ``like(field, "%x%")`` and
 ``field LIKE "x%"`` become ``contains``/``starts_with``/``ends_with`` by where
 the ``%`` stand; ``match(field, "re")`` is ``regex_match``; ``in(field, ...)``
 and ``field IN (...)`` one ``in`` per value; ``isnull``/``isnotnull`` test
@@ -106,7 +107,9 @@ def _comparison(node: Tree[Token], negated: bool, emit: _Emitter) -> None:
     if comparator in _RANGE:
         emit.add(field, _RANGE[comparator], literal, negated)
     else:
-        emit.add(field, "eq", literal, negated ^ (comparator == "!="))
+        # An empty string is how SPL says "no value": ``x != ""`` is presence.
+        operator = "is_null" if literal == "" else "eq"
+        emit.add(field, operator, literal, negated ^ (comparator == "!="))
 
 
 def _like(left: Node, pattern: Node, negated: bool, emit: _Emitter) -> None:

@@ -138,14 +138,14 @@ class EventCatalog:
     ) -> list[EventRef]:
         """Events of explicit ``EventCode`` values, on the channels the search reads."""
         channels = {_channel(hint) for hint in hints} - {""}
-        events: list[EventRef] = []
+        events: list[EventRef] = list(known)
         for code in codes:
             providers = {self.by_channel.get((c, code), "") for c in channels} - {""}
             if not providers:
                 providers = {e.provider for e in known if e.event_id == code}
             for provider in sorted(providers):
                 _append(events, EventRef(provider, code, VIA_PREDICATE))
-        return events
+        return events[len(known) :]
 
     def logsource(
         self, datamodels: list[str], names: list[str], events: list[EventRef]

@@ -123,7 +123,3 @@ def _string_end(text: str, start: int) -> int:
         index += 1
     raise SplSyntaxError("unterminated string", start)
 
-
-def command_words(stage: Stage) -> list[str]:
-    """The unquoted words of a stage body (``join`` options, ``regex`` field)."""
-    return re.findall(r'"(?:\\.|[^"\\])*"|[^\s"]+', stage.body)

@@ -105,6 +105,8 @@ def _compare(
     operator, value = wildcard_operator(value)
     if operator == "eq" and comparator == "in":
         operator = "in"
+    elif operator == "eq" and value == "":
+        operator = "is_null"
     context.add(field, operator, value, negated, at)
 
 

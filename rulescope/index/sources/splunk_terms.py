@@ -64,8 +64,6 @@ def parse(text: str, start: str, offset: int, what: str) -> object:
     """Parse ``text`` from rule ``start``; raises :class:`SplSyntaxError`."""
     try:
         return spl_parser().parse(text, start=start)
-    except UnexpectedEOF as exc:
-        raise SplSyntaxError(f"{what} ends too early", offset + len(text)) from exc
     except UnexpectedCharacters as exc:
         position = exc.pos_in_stream or 0
         char = text[position : position + 1]
@@ -74,9 +72,30 @@ def parse(text: str, start: str, offset: int, what: str) -> object:
         ) from exc
     except UnexpectedInput as exc:
         token = getattr(exc, "token", None)
+        if isinstance(exc, UnexpectedEOF) or getattr(token, "type", "") == "$END":
+            raise _early_end(text, offset, what) from exc
         start_pos = getattr(token, "start_pos", None)
         at = start_pos if isinstance(start_pos, int) else len(text)
         raise SplSyntaxError(f"unexpected '{token}' in {what}", offset + at) from exc
+
+
+def _early_end(text: str, offset: int, what: str) -> SplSyntaxError:
+    """The error of an expression that stops short: mostly an unclosed ``(``."""
+    unclosed = _unclosed_parenthesis(text)
+    if unclosed >= 0:
+        return SplSyntaxError(f"'(' is never closed in {what}", offset + unclosed)
+    return SplSyntaxError(f"{what} ends too early", offset + len(text))
+
+
+def _unclosed_parenthesis(text: str) -> int:
+    """The offset of the first ``(`` left open outside strings, else -1."""
+    opened: list[int] = []
+    for match in re.finditer(r'"(?:\\.|[^"\\])*"|[()]', text):
+        if match.group(0) == "(":
+            opened.append(match.start())
+        elif match.group(0) == ")" and opened:
+            opened.pop()
+    return opened[0] if opened else -1
 
 
 def unescape(text: str) -> str:
