@@ -1,0 +1,18 @@
+"""A diagnostic before it becomes an LSP one: code, message, severity and span."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rulescope.server.document import Span
+
+
+@dataclass(slots=True, frozen=True)
+class Finding:
+    """One problem found in a document; ``code`` is stable snake_case."""
+
+    code: str
+    message: str
+    #: ``error``, ``warning``, ``information`` or ``hint``.
+    severity: str
+    span: Span
