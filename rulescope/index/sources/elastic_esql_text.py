@@ -1,4 +1,4 @@
-"""The text layer of ES|QL: comments, pipeline steps, top-level commas.
+"""The text layer of ES|QL: comments, pipeline steps, the columns steps make.
 
 Everything here scans characters with string literals (``"..."`` and
 ``\"\"\"...\"\"\"``) in mind, so a ``|`` or ``//`` inside a string is data.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 _COMMAND = re.compile(r"\s*(inline\s+stats|[A-Za-z_]+)", re.IGNORECASE)
 _DISSECT_KEY = re.compile(r"%\{[+?*&]?([^}\s]+)\}")
-_GROK_KEY = re.compile(r"%\{\w+:([^}:\s]+)(?::\w+)?\}")
+_GROK_KEY = re.compile(r"%\{\w+:([^}:\s]+)(?::\w+)?\}|\(\?<([\w.@]+)>")
 _ASSIGNED = re.compile(r"^\s*(`[^`]+`|[\w.@]+)\s*=(?!=)")
 _ALIAS = re.compile(
     r"^\s*(`[^`]+`|[\w.@]+)\s*=\s*(?:(?:to_lower|to_upper|to_string)\s*\(\s*)?"
@@ -121,7 +121,7 @@ def _computed_names(step: Step) -> set[str]:
     if step.command == "dissect":
         return set(_DISSECT_KEY.findall(step.body))
     if step.command == "grok":
-        return set(_GROK_KEY.findall(step.body))
+        return {name or group for name, group in _GROK_KEY.findall(step.body)}
     if step.command in ("enrich", "completion"):
         with_part = re.split(r"\bwith\b", step.body, maxsplit=1, flags=re.I)[-1]
         return _assigned(split_top_level(with_part))
