@@ -3,7 +3,8 @@
 ``a | b [ c | d ] | e`` has three stages; the bracketed subsearch belongs to
 the second and is read apart (its text is masked by spaces in the stage, so
 offsets stay true). Pipes and brackets inside double-quoted strings are text.
-A search that does not start with a pipe begins with an implicit ``search``.
+A search that does not start with a pipe begins with an implicit ``search``
+(unless its first word is a generating command such as ``mstats``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,24 @@ from dataclasses import dataclass, field
 from typing import Final
 
 _COMMAND: Final = re.compile(r"\s*([A-Za-z_][\w]*)")
+#: Commands that start a pipeline; a subsearch may open with one and no pipe
+#: (``[ mstats ... ]``, ``[summary model]``).
+GENERATING_COMMANDS: Final = frozenset(
+    {
+        "tstats",
+        "mstats",
+        "inputlookup",
+        "from",
+        "rest",
+        "makeresults",
+        "datamodel",
+        "metadata",
+        "summary",
+        "loadjob",
+        "savedsearch",
+        "pivot",
+    }
+)
 
 
 class SplSyntaxError(Exception):
@@ -63,7 +82,10 @@ def _stage(text: str, offset: int, implicit_search: bool) -> Stage | None:
     if not text.strip():
         return None
     word = _COMMAND.match(text)
-    if word is not None and (not implicit_search or word.group(1) == "search"):
+    explicit = word is not None and (
+        not implicit_search or word.group(1) in GENERATING_COMMANDS | {"search"}
+    )
+    if word is not None and explicit:
         return Stage(word.group(1).lower(), text[word.end() :], offset + word.end())
     if implicit_search:
         return Stage("search", text, offset)
@@ -122,4 +144,3 @@ def _string_end(text: str, start: int) -> int:
             return index + 1
         index += 1
     raise SplSyntaxError("unterminated string", start)
-

@@ -25,7 +25,9 @@ from rulescope.index.sources.splunk_terms import Extraction, RawPredicate, token
 
 #: Commands whose subsearch adds events the rule looks at.
 _SUBSEARCH_COMMANDS: Final = frozenset({"join", "append", "appendcols", "union"})
-_DATAMODEL: Final = re.compile(r"datamodel\s*[=:]\s*\"?([\w.]+)", re.IGNORECASE)
+_DATAMODEL: Final = re.compile(
+    r"datamodel(?:\s*[=:]\s*|\s+)\"?([A-Za-z][\w.]*)", re.IGNORECASE
+)
 _REGEX_STAGE: Final = re.compile(
     r'\s*(?:([\w.{}]+|"[^"]*")\s*(!=|=)\s*)?("(?:\\.|[^"\\])*"|\S+)\s*$', re.DOTALL
 )
@@ -80,6 +82,11 @@ def _read_tstats(stage: Stage, extraction: Extraction, clause: str) -> None:
     search_predicates(stage.body[where:by], stage.offset + where, clause, extraction)
 
 
+def _read_from(stage: Stage, extraction: Extraction, clause: str) -> None:
+    """``from datamodel Web.Web``: no predicates, but the data model it reads."""
+    extraction.datamodels.extend(_DATAMODEL.findall(f"from {stage.body}"))
+
+
 def _read_regex(stage: Stage, extraction: Extraction, clause: str) -> None:
     """``regex field="re"``, ``regex field!="re"`` or ``regex "re"`` (on ``_raw``)."""
     parsed = _REGEX_STAGE.match(stage.body)
@@ -119,4 +126,5 @@ _READERS: Final[dict[str, StageReader]] = {
     "where": _read_where,
     "tstats": _read_tstats,
     "regex": _read_regex,
+    "from": _read_from,
 }
