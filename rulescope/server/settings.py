@@ -18,11 +18,12 @@ from rulescope.index.locate import resolve_index_path
 logger = logging.getLogger(__name__)
 
 #: Default for ``noisyThreshold``: an indicator checked by this many indexed
-#: rules or more is flagged when it stands alone. In the full four-vendor index
-#: (8,9xx rules, 38,5xx distinct positive indicator keys) the 99th percentile
-#: of corpus reach is 13 rules and the 99.5th is 21; 20 keeps the warning for
-#: the ~0.5 % most shared indicators (``Image ends_with powershell.exe``,
-#: ``CommandLine contains ' -enc '``), the ones that match a whole fleet alone.
+#: rules or more is flagged when it stands alone. Measured on the full
+#: four-vendor index (8,977 rules, 56,269 distinct positive indicator keys):
+#: the median key is checked by 1 rule, p95 by 3, p99 by 10, p99.5 by 17 and
+#: p99.9 by 57. Twenty, the round number just above p99.5, flags the 240 most
+#: shared keys (0.43 %), such as ``Image ends_with cmd.exe`` (222 rules) or
+#: ``EventID eq 4662``-class event ids, and leaves the long tail alone.
 DEFAULT_NOISY_THRESHOLD: Final = 20
 
 #: Globs (matched against the file path) that are served even when the
