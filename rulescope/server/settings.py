@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 #: four-vendor index (8,977 rules, 56,269 distinct positive indicator keys):
 #: the median key is checked by 1 rule, p95 by 3, p99 by 10, p99.5 by 17 and
 #: p99.9 by 57. Twenty, the round number just above p99.5, flags the 240 most
-#: shared keys (0.43 %), such as ``Image ends_with cmd.exe`` (222 rules) or
-#: ``EventID eq 4662``-class event ids, and leaves the long tail alone.
+#: shared keys (0.43 %), such as ``Image ends_with powershell.exe`` (304
+#: rules) or ``Image ends_with cmd.exe`` (222), and leaves the long tail alone.
 DEFAULT_NOISY_THRESHOLD: Final = 20
 
 #: Globs (matched against the file path) that are served even when the
