@@ -295,9 +295,9 @@ def test_splunk_broken_search_keeps_rule_with_query_error(tmp_path: Path) -> Non
     assert rule.techniques == ["T1087"]
     assert rule.predicates == []
     assert rule.query_error is not None
-    assert rule.query_error.line == 0
+    assert rule.query_error.line == 1
     assert rule.query_error.reason == "'(' is never closed in tstats expression"
-    assert broken_search[rule.query_error.column :].startswith(
+    assert broken_search[rule.query_error.column - 1 :].startswith(
         "(Processes.process=*user OR"
     )
 

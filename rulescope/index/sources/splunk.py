@@ -162,8 +162,8 @@ def _predicate(raw: RawPredicate, search: SearchText, offset: int) -> Predicate:
 
 
 def _query_error(reason: str, search: str, offset: int) -> QueryError:
-    """A query error at ``offset``, as a 0-based line and column in the search."""
+    """A query error at ``offset``, as a 1-based line and column in the search."""
     before = search[: max(offset, 0)]
-    line = before.count("\n")
-    column = len(before) - (before.rfind("\n") + 1)
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
     return QueryError(reason, line, column)
