@@ -26,6 +26,9 @@ _REVIEWED: Final[dict[str, dict[str, str]]] = {
     "splunk": splunk.REVIEWED,
     "sentinel": sentinel.REVIEWED,
 }
+_ARGUMENT_FIELDS: Final[dict[str, frozenset[str]]] = {
+    "elastic": elastic.ARGUMENT_FIELDS,
+}
 _NAME_ONLY: Final[dict[str, frozenset[str]]] = {
     "elastic": elastic.NAME_ONLY,
     "splunk": splunk.NAME_ONLY,
@@ -108,9 +111,11 @@ def normalize_predicate(
         return field, operator, value
 
     leaf = load_fieldmap().split(vendor, raw_field)[1].lower()
-    name_only = leaf in _NAME_ONLY.get(vendor, frozenset())
-    if name_only and operator in _EQUALITY:
-        return field, "ends_with", "\\" + value.lstrip("\\")
+    if operator in _EQUALITY:
+        if leaf in _NAME_ONLY.get(vendor, frozenset()):
+            return field, "ends_with", "\\" + value.lstrip("\\")
+        if leaf in _ARGUMENT_FIELDS.get(vendor, frozenset()):
+            return field, "contains", value
     return field, operator, value
 
 

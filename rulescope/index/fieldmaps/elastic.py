@@ -53,3 +53,7 @@ NAME_ONLY: Final = frozenset(
         "file.ext.original.name",
     }
 )
+
+#: Fields holding one argument of a command line: equality on an argument is
+#: the canonical command line containing it.
+ARGUMENT_FIELDS: Final = frozenset({"process.args", "process.parent.args"})
