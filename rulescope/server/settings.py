@@ -103,7 +103,7 @@ def _typed(key: str, value: Any, kind: type) -> Any:
     if value is None or not isinstance(value, kind):
         logger.warning("ignoring setting 'rulescope.%s': not a %s", key, kind.__name__)
         return None
-    if isinstance(value, int) and value < 1:
+    if kind is int and isinstance(value, int) and value < 1:
         logger.warning("ignoring setting 'rulescope.%s': must be at least 1", key)
         return None
     return value
