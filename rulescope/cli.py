@@ -192,7 +192,9 @@ def _run_build(args: argparse.Namespace) -> int:
     )
     print(
         f"indexed {summary.rules:,} rules from {summary.files:,} files "
-        f"in {summary.milliseconds:,} ms, {summary.failures:,} failures",
+        f"in {summary.milliseconds:,} ms, "
+        f"{summary.failures + summary.query_failures:,} failures "
+        f"({summary.failures:,} files, {summary.query_failures:,} queries)",
         file=sys.stderr,
     )
     print(f"index written to '{target}'", file=sys.stderr)

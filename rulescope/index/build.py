@@ -51,7 +51,10 @@ class BuildSummary:
 
     files: int = 0
     rules: int = 0
+    #: Files not indexed at all.
     failures: int = 0
+    #: Rules kept without predicates because their query did not parse.
+    query_failures: int = 0
     milliseconds: int = 0
     by_vendor: dict[str, int] = field(default_factory=dict)
 
@@ -155,6 +158,7 @@ def _store_outcome(
         summary.rules += 1
         summary.by_vendor[vendor] = summary.by_vendor.get(vendor, 0) + 1
         if rule.query_error is not None:
+            summary.query_failures += 1
             error = rule.query_error
             writer.add_failure(
                 Failure(vendor, path, error.reason, error.line, error.column, "query")
