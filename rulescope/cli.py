@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, store.IndexUnavailable) as exc:
         print(f"rulescope: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (``| head``) has gone: stop quietly, as other tools do.
+        sys.stderr.close()
+        return 0
     return status
 
 
