@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rulescope.index.build import SOURCE_CLASSES, SourceSpec, build_index
+from rulescope.index.build import SourceSpec, build_index
 from rulescope.index.catalog import Catalog, load_catalog
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,11 +89,6 @@ def copy_rules(files: Iterable[Path], vendor_root: Path, target: Path) -> None:
         shutil.copyfile(path, destination)
 
 
-def _importable(vendor: str) -> bool:
-    module = SOURCE_CLASSES[vendor].split(":")[0]
-    return (REPO / (module.replace(".", "/") + ".py")).is_file()
-
-
 @pytest.fixture(scope="session")
 def small_index(
     tmp_path_factory: pytest.TempPathFactory, corpus: Path, catalog: Catalog
@@ -105,8 +100,6 @@ def small_index(
     root = tmp_path_factory.mktemp("small-corpus")
     specs = []
     for vendor, suffixes in _RULE_SUFFIXES.items():
-        if not _importable(vendor):
-            continue
         vendor_root = corpus / vendor
         files = rule_files_mentioning(vendor_root, suffixes, SMALL_INDEX_TECHNIQUES)
         if vendor == "splunk":
