@@ -1,4 +1,4 @@
-"""Unit tests of the plain functions behind the server's features, on real Sigma rules."""
+"""Unit tests of the plain functions behind the server features, on real rules."""
 
 from __future__ import annotations
 
