@@ -31,17 +31,21 @@ class Context:
     """Catalog facts shared by every page: loaded once per command or site."""
 
     attack_version: str = ""
+    #: Every catalog technique id -> name.
+    names: dict[str, str] = field(default_factory=dict)
+    #: Full records; all of them for a site, the page's own for one report.
     techniques: dict[str, TechniqueRecord] = field(default_factory=dict)
     tactics: dict[str, str] = field(default_factory=dict)
     events: dict[tuple[str, int], str] = field(default_factory=dict)
     tagged: set[str] = field(default_factory=set)
 
     @classmethod
-    def load(cls, db: sqlite3.Connection) -> Context:
-        """Read the catalogs and the set of tagged technique ids from the index."""
+    def load(cls, db: sqlite3.Connection, records: bool = True) -> Context:
+        """Read the catalogs and tagged ids; ``records`` loads every full record."""
         return cls(
             attack_version=attack_version(db),
-            techniques=_techniques(db),
+            names=dict(db.execute("SELECT id, name FROM techniques").fetchall()),
+            techniques=load_records(db) if records else {},
             tactics=tactic_names(db),
             events=event_titles(db),
             tagged=tagged_techniques(db),
@@ -56,8 +60,7 @@ class Context:
 
     def name(self, technique_id: str) -> str:
         """The technique's catalog name, empty when the catalog lacks it."""
-        known = self.techniques.get(technique_id)
-        return known.name if known else ""
+        return self.names.get(technique_id, "")
 
     def resolve(self, text: str) -> str:
         """The technique id ``text`` names, or a ReportError with suggestions."""
@@ -65,19 +68,19 @@ class Context:
         if is_technique_id(candidate) and self._exists(candidate):
             return candidate
         wanted = text.strip().lower()
-        by_name = [t.id for t in self.techniques.values() if t.name.lower() == wanted]
+        by_name = [i for i, name in self.names.items() if name.lower() == wanted]
         if len(by_name) == 1:
             return by_name[0]
         raise ReportError(self._unknown_message(text))
 
     def _exists(self, technique_id: str) -> bool:
-        if technique_id in self.techniques or technique_id in self.tagged:
+        if technique_id in self.names or technique_id in self.tagged:
             return True
         return any(t.split(".")[0] == technique_id for t in self.tagged)
 
     def _nearest_ids(self, wanted: str) -> list[str]:
         """Ids one transposition away first (T1701 -> T1071), then similar ones."""
-        ids = sorted(set(self.techniques) | self.tagged)
+        ids = sorted(set(self.names) | self.tagged)
         swapped = [i for i in ids if i != wanted and sorted(i) == sorted(wanted)]
         swapped.sort(key=lambda i: sum(a != b for a, b in zip(i, wanted, strict=True)))
         similar = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.6)
@@ -85,7 +88,7 @@ class Context:
 
     def _unknown_message(self, text: str) -> str:
         near = self._nearest_ids(text.strip().upper())
-        names = {t.name.lower(): t.id for t in self.techniques.values()}
+        names = {name.lower(): i for i, name in self.names.items()}
         for name in difflib.get_close_matches(text.lower(), list(names), n=3):
             if names[name] not in near:
                 near.append(names[name])
@@ -96,9 +99,15 @@ class Context:
         return f"unknown technique '{text}': not in {where}; nearest: {hint}"
 
 
-def _techniques(db: sqlite3.Connection) -> dict[str, TechniqueRecord]:
+def load_records(
+    db: sqlite3.Connection, ids: list[str] | None = None
+) -> dict[str, TechniqueRecord]:
+    """Full catalog records: of ``ids``, or of every technique."""
+    sql, params = "SELECT * FROM techniques", tuple(ids or ())
+    if ids is not None:
+        sql += f" WHERE id IN ({','.join('?' * len(ids))})"
     records = {}
-    for row in db.execute("SELECT * FROM techniques"):
+    for row in db.execute(sql, params):
         records[row["id"]] = TechniqueRecord(
             id=row["id"],
             name=row["name"],

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from rulescope.index.model import VENDORS
-from rulescope.report.catalog import Context, first_paragraph
+from rulescope.report.catalog import Context, first_paragraph, load_records
 from rulescope.report.model import (
     IndicatorKey,
+    PredicateRecord,
     ReachTable,
     RuleRecord,
     TechniqueRecord,
@@ -44,8 +45,9 @@ def technique_coverage(
     exact: bool = False,
 ) -> dict[str, Any]:
     """The coverage report of ``technique`` read from the index."""
-    context = Context.load(db)
+    context = Context.load(db, records=False)
     technique_id = context.resolve(technique)
+    context.techniques = load_records(db, [technique_id])
     selection = technique_rules(technique_id, exact, vendors)
     rules = load_rules(db, selection)
     reach = corpus_reach(db, selection)
@@ -182,14 +184,18 @@ def field_rows(rules: list[RuleRecord]) -> list[dict[str, Any]]:
 def indicator_rows(rules: list[RuleRecord], reach: ReachTable) -> list[dict[str, Any]]:
     """Indicators the rules look for, with rules here beside corpus reach."""
     here: Counter[IndicatorKey] = Counter()
-    shown: dict[IndicatorKey, Counter[tuple[str, str]]] = defaultdict(Counter)
+    written: Counter[tuple[IndicatorKey, str, str]] = Counter()
     for rule in rules:
         for predicate in rule.indicators():
             here[predicate.key] += 1
-            shown[predicate.key][(predicate.operator, predicate.value)] += 1
+            written[(predicate.key, predicate.operator, predicate.value)] += 1
+    # Show each indicator as most of its rules write it (``in`` stays ``in``).
+    shown: dict[IndicatorKey, tuple[str, str]] = {}
+    for (key, operator, value), _ in written.most_common():
+        shown.setdefault(key, (operator, value))
     rows: list[dict[str, Any]] = []
     for key, rules_here in here.items():
-        operator, value = shown[key].most_common(1)[0][0]
+        operator, value = shown[key]
         reach_count, excluded_by = reach.get(key, (0, 0))
         rows.append(
             {
@@ -231,14 +237,16 @@ def rule_json(rule: RuleRecord, reach: ReachTable) -> dict[str, Any]:
         "query_error": rule.query_error,
         "predicates": [p.as_json() for p in rule.checks],
         "exclusions": [p.as_json() for p in rule.exclusions],
-        "indicators": [
-            {
-                "field": p.field,
-                "operator": p.operator,
-                "value": p.value,
-                "corpus_reach": reach.get(p.key, (0, 0))[0],
-                "excluded_by": reach.get(p.key, (0, 0))[1],
-            }
-            for p in rule.indicators()
-        ],
+        "indicators": [_rule_indicator(p, reach) for p in rule.indicators()],
+    }
+
+
+def _rule_indicator(predicate: PredicateRecord, reach: ReachTable) -> dict[str, Any]:
+    corpus_reach, excluded_by = reach.get(predicate.key, (0, 0))
+    return {
+        "field": predicate.field,
+        "operator": predicate.operator,
+        "value": predicate.value,
+        "corpus_reach": corpus_reach,
+        "excluded_by": excluded_by,
     }

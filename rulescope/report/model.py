@@ -61,6 +61,8 @@ class RuleRecord:
     tactics: list[str] = field(default_factory=list)
     events: list[tuple[str, int]] = field(default_factory=list)
     predicates: list[PredicateRecord] = field(default_factory=list)
+    #: Memo of :meth:`indicators`: reports ask for it several times per rule.
+    _indicators: list[PredicateRecord] | None = field(default=None, repr=False)
 
     @property
     def checks(self) -> list[PredicateRecord]:
@@ -74,10 +76,12 @@ class RuleRecord:
 
     def indicators(self) -> list[PredicateRecord]:
         """One predicate per distinct indicator the rule looks for, first written."""
-        seen: dict[IndicatorKey, PredicateRecord] = {}
-        for predicate in self.checks:
-            seen.setdefault(predicate.key, predicate)
-        return list(seen.values())
+        if self._indicators is None:
+            seen: dict[IndicatorKey, PredicateRecord] = {}
+            for predicate in self.checks:
+                seen.setdefault(predicate.key, predicate)
+            self._indicators = list(seen.values())
+        return self._indicators
 
     def carries(self, technique: str, exact: bool = False) -> bool:
         """Whether the rule is tagged with ``technique`` (or one of its subs)."""

@@ -23,7 +23,7 @@ def navigator_layer(
     db: sqlite3.Connection, vendors: Sequence[str] = ()
 ) -> dict[str, Any]:
     """A Navigator layer scoring every tagged technique by its rule count."""
-    context = Context.load(db)
+    context = Context.load(db, records=False)
     counts = rule_counts(db, vendors)
     chosen = list(vendors) or list(VENDORS)
     techniques = [
@@ -77,7 +77,7 @@ def technique_list(
     db: sqlite3.Connection, vendors: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
     """Every technique with a page: id, name and its rule count (subs included)."""
-    context = Context.load(db)
+    context = Context.load(db, records=False)
     return [
         {"id": technique_id, "name": context.name(technique_id), "rules": rules}
         for technique_id, rules in sorted(inclusive_counts(db, vendors).items())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rulescope.report.model import (
     PredicateRecord,
@@ -71,16 +72,19 @@ def load_rules(db: sqlite3.Connection, selection: Selection) -> list[RuleRecord]
         "rule, field, operator, value, negated, raw_field, clause, line, "
         "key_field, key_operator, key_value FROM predicates"
     )
-    for row in _rows(db, predicates, selection, order="rule, negated, line"):
+    for row in _rows(db, predicates, selection, order="rule"):
         rules[row[0]].predicates.append(_predicate(row))
     return list(rules.values())
 
 
 def _rows(
     db: sqlite3.Connection, columns: str, selection: Selection, order: str = "1, 2"
-) -> list[sqlite3.Row]:
+) -> list[tuple[Any, ...]]:
     sql = f"SELECT {columns} WHERE rule IN ({selection.sql}) ORDER BY {order}"
-    return db.execute(sql, selection.params).fetchall()
+    cursor = db.cursor()
+    cursor.row_factory = None  # plain tuples: these are the bulk rows
+    rows: list[tuple[Any, ...]] = cursor.execute(sql, selection.params).fetchall()
+    return rows
 
 
 def _rule(row: sqlite3.Row) -> RuleRecord:
@@ -99,7 +103,7 @@ def _rule(row: sqlite3.Row) -> RuleRecord:
     )
 
 
-def _predicate(row: sqlite3.Row) -> PredicateRecord:
+def _predicate(row: tuple[Any, ...]) -> PredicateRecord:
     return PredicateRecord(
         field=row[1],
         operator=row[2],
@@ -112,11 +116,12 @@ def _predicate(row: sqlite3.Row) -> PredicateRecord:
     )
 
 
-_PER_RULE = """
-SELECT p.key_field AS f, p.key_operator AS o, p.key_value AS v,
-       MAX(p.negated = 0) AS checks
+_REACH = """
+SELECT p.key_field, p.key_operator, p.key_value,
+       COUNT(DISTINCT CASE WHEN p.negated = 0 THEN p.rule END),
+       COUNT(DISTINCT p.rule)
 FROM {source}
-GROUP BY p.key_field, p.key_operator, p.key_value, p.rule
+GROUP BY p.key_field, p.key_operator, p.key_value
 """
 
 _KEYS_OF = """
@@ -131,19 +136,18 @@ def corpus_reach(db: sqlite3.Connection, selection: Selection | None) -> ReachTa
     """Reach across the whole index of every indicator the selection checks.
 
     With no selection, the reach of every indicator in the index (the site's
-    table). A rule that both checks and excludes an indicator counts as reach.
+    table). A rule that both checks and excludes an indicator counts as reach;
+    ``excluded_by`` counts the rules that only exclude it.
     """
     source = "predicates AS p"
     params: tuple[str, ...] = ()
     if selection is not None:
         source = _KEYS_OF.format(selection=selection.sql)
         params = selection.params
-    per_rule = _PER_RULE.format(source=source)
-    sql = (
-        f"SELECT f, o, v, SUM(checks), COUNT(*) - SUM(checks) FROM ({per_rule}) "
-        "GROUP BY f, o, v"
-    )
-    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in db.execute(sql, params)}
+    cursor = db.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(_REACH.format(source=source), params)
+    return {(r[0], r[1], r[2]): (r[3], r[4] - r[3]) for r in rows}
 
 
 def tactic_names(db: sqlite3.Connection) -> dict[str, str]:
