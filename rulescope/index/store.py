@@ -2,7 +2,9 @@
 
 A build writes a fresh file beside the target and moves it into place only
 when it is complete, so a failed or interrupted build leaves the previous
-index untouched; two builds at once each write their own file.
+index untouched; two builds at once each write their own file. Opening checks
+the file's header and checksum first (see ``integrity``), so a truncated or
+damaged index is refused with a one-line message instead of wrong answers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from rulescope.index import integrity
 from rulescope.index.catalog import Catalog
 from rulescope.index.fields import indicator_key
 from rulescope.index.model import Failure, Rule
@@ -24,7 +27,10 @@ SCHEMA_VERSION = 1
 
 
 class IndexUnavailable(Exception):
-    """The index file is missing, unreadable or of another schema version."""
+    """The index file is missing, damaged or of another schema version."""
+
+
+_REBUILD = "rebuild it with 'rulescope index build'"
 
 
 def _schema() -> str:
@@ -35,8 +41,9 @@ def _schema() -> str:
 def writing(target: Path) -> Iterator[IndexWriter]:
     """Write a new index; it replaces ``target`` only if the block completes."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    integrity.remove_stale_builds(target)
     handle, temporary = tempfile.mkstemp(
-        prefix=target.name + ".", suffix=".building", dir=target.parent
+        prefix=integrity.building_prefix(target), suffix=".building", dir=target.parent
     )
     os.close(handle)
     connection = sqlite3.connect(temporary)
@@ -49,6 +56,7 @@ def writing(target: Path) -> Iterator[IndexWriter]:
         writer.finish()
         connection.commit()
         connection.close()
+        integrity.seal(Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         connection.close()
@@ -197,6 +205,12 @@ def open_index(path: Path) -> sqlite3.Connection:
             f"no index at '{path}': build one with 'rulescope index build'"
         )
     try:
+        integrity.check_file(path)
+    except (integrity.DamagedIndex, OSError) as exc:
+        raise IndexUnavailable(
+            f"the index at '{path}' is damaged ({exc}): {_REBUILD}"
+        ) from exc
+    try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         connection.row_factory = sqlite3.Row
         row = connection.execute(
@@ -204,14 +218,13 @@ def open_index(path: Path) -> sqlite3.Connection:
         ).fetchone()
     except sqlite3.DatabaseError as exc:
         raise IndexUnavailable(
-            f"the index at '{path}' is damaged ({exc}): "
-            "rebuild it with 'rulescope index build'"
+            f"the index at '{path}' is damaged ({exc}): {_REBUILD}"
         ) from exc
-    if row is None or int(row[0]) != SCHEMA_VERSION:
+    if row is None or str(row[0]) != str(SCHEMA_VERSION):
         found = "none" if row is None else row[0]
         connection.close()
         raise IndexUnavailable(
             f"the index at '{path}' has schema version {found}, this rulescope "
-            f"reads {SCHEMA_VERSION}: rebuild it with 'rulescope index build'"
+            f"reads {SCHEMA_VERSION}: {_REBUILD}"
         )
     return connection
