@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -112,11 +113,26 @@ def _read_all(
             yield (*job, _read_one(job))
         return
     chunk = max(1, len(jobs) // (workers * 16))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for job, outcome in zip(
             jobs, pool.map(_read_one, jobs, chunksize=chunk), strict=True
         ):
             yield (*job, outcome)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker once the build process is gone."""
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    # A build killed with SIGKILL cannot stop its workers, which would block
+    # forever writing results to a pipe that nobody reads.
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 _worker_sources: dict[tuple[str, str], Source] = {}
