@@ -83,7 +83,7 @@ def test_elastic_kql_nested_not_and_wildcards(elastic: ElasticSource) -> None:
     assert (rule.language, rule.kind, rule.level) == ("kuery", "rule", "medium")
     assert rule.techniques == ["T1558", "T1558.003"]
     assert rule.tactics == ["credential-access"]
-    assert triples(rule)[2:] == [
+    assert triples(rule) == [
         ("EventID", "eq", "4769", False),
         ("Status", "eq", "0x0", False),
         ("TicketEncryptionType", "eq", "0x17", False),
@@ -96,7 +96,7 @@ def test_elastic_kql_nested_not_and_wildcards(elastic: ElasticSource) -> None:
         ("SourceIp", "eq", "::1", True),
     ]
     assert EventRef(SECURITY, 4769, "predicate") in rule.events
-    assert rule.predicates[2].line == 80  # 0-based: the query's first line is 81
+    assert rule.predicates[0].line == 80  # 0-based: the query's first line is 81
 
 
 def test_elastic_kql_unquoted_escapes_in_new_terms(elastic: ElasticSource) -> None:
@@ -105,7 +105,7 @@ def test_elastic_kql_unquoted_escapes_in_new_terms(elastic: ElasticSource) -> No
     rule = read_one(elastic, relative)
     assert (rule.language, rule.kind) == ("kuery", "rule")
     assert raw(rule, "winlog.logon.type") == [("eq", "NewCredentials", False)]
-    assert triples(rule)[3:] == [
+    assert triples(rule)[1:] == [
         ("LogonProcessName", "starts_with", "Advapi", False),
         ("SubjectUserName", "ends_with", "$", True),
         ("Image", "wildcard", "C:\\Program*Files*(x86)\\*.exe", True),
@@ -133,7 +133,7 @@ def test_elastic_threshold_rule_sysmon_event_code(elastic: ElasticSource) -> Non
     )
     rule = read_one(elastic, relative)
     assert rule.kind == "rule" and rule.language == "kuery"
-    assert triples(rule)[2:] == [
+    assert triples(rule) == [
         ("EventID", "eq", "10", False),
         ("TargetImage", "eq", "C:\\Windows\\system32\\lsass.exe", False),
         ("TargetImage", "eq", "c:\\Windows\\system32\\lsass.exe", False),
@@ -162,13 +162,13 @@ def test_elastic_eql_sequence_clauses_and_regex(elastic: ElasticSource) -> None:
     relative = "rules/windows/defense_evasion_rundll32_no_arguments.toml"
     rule = read_one(elastic, relative)
     assert rule.language == "eql"
-    assert triples(rule, "sequence[0]")[2:] == [
+    assert triples(rule, "sequence[0]") == [
         ("Image", "ends_with", "\\rundll32.exe", False),
         ("OriginalFileName", "eq", "RUNDLL32.EXE", False),
         ("elastic:process.args_count", "eq", "1", False),
         ("CommandLine", "regex_match", '\\".*\\.exe[^\\"].*', True),
     ]
-    assert triples(rule, "sequence[1]")[2:] == [
+    assert triples(rule, "sequence[1]") == [
         ("ParentImage", "ends_with", "\\rundll32.exe", False),
     ]
     assert rule.techniques == ["T1218", "T1218.011"]
@@ -204,7 +204,7 @@ def test_elastic_building_block_eql_library_load(elastic: ElasticSource) -> None
     rule = read_one(elastic, relative)
     assert rule.kind == "building_block"
     assert rule.logsource == {"product": "windows", "category": "image_load"}
-    assert triples(rule)[2:4] == [
+    assert triples(rule)[1:3] == [
         (
             "ImageLoaded",
             "ends_with",
@@ -222,7 +222,7 @@ def test_elastic_esql_where_like_in_and_match(elastic: ElasticSource) -> None:
     relative = "rules/windows/defense_evasion_masquerading_as_svchost.toml"
     rule = read_one(elastic, relative)
     assert rule.language == "esql"
-    assert triples(rule)[2:] == [
+    assert triples(rule) == [
         ("Image", "match", "svchost.exe", False),
         ("Image", "in", "c:\\windows\\syswow64\\svchost.exe", True),
         ("Image", "in", "c:\\windows\\system32\\svchost.exe", True),
@@ -246,7 +246,7 @@ def test_elastic_esql_skips_computed_columns(elastic: ElasticSource) -> None:
     """Tests on `grok`/`stats` columns (`Esql.*`) are thresholds, not indicators."""
     relative = "rules/windows/credential_access_rare_webdav_destination.toml"
     rule = read_one(elastic, relative)
-    assert triples(rule)[2:] == [
+    assert triples(rule) == [
         ("Image", "ends_with", "\\rundll32.exe", False),
         ("CommandLine", "contains", "DavSetCookie", False),
     ]

@@ -17,7 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from rulescope.index.fields import normalize_predicate
 from rulescope.index.model import Predicate, QueryError, Rule, RuleFileError
@@ -204,8 +204,29 @@ def _parse_query(language: str, query: str) -> ParsedQuery:
     return ParsedQuery()
 
 
+#: Fields that choose which events a query reads rather than test them: in
+#: Sigma they are the log source, in Splunk the ``sourcetype``. They have
+#: already shaped the rule's log source and events, and are no indicators.
+SELECTOR_FIELDS: Final = frozenset(
+    {
+        "event.category",
+        "event.type",
+        "event.dataset",
+        "event.module",
+        "event.kind",
+        "data_stream.dataset",
+        "data_stream.namespace",
+        "host.os.type",
+        "host.os.family",
+        "host.os.platform",
+        "_index",
+    }
+)
+
+
 def _normalized(predicates: list[Predicate], first_line: int) -> list[Predicate]:
-    """Canonical fields, and lines counted in the rule file."""
+    """Canonical fields and file lines of the predicates that test the events."""
+    predicates = [p for p in predicates if p.raw_field not in SELECTOR_FIELDS]
     for predicate in predicates:
         predicate.field, predicate.operator, predicate.value = normalize_predicate(
             VENDOR, predicate.raw_field, predicate.operator, predicate.value
