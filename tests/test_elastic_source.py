@@ -183,9 +183,10 @@ def test_elastic_eql_in_insensitive_and_colon_wildcards(elastic: ElasticSource) 
     first = triples(rule, "sequence[0]")
     assert ("SubjectUserSid", "eq", "S-1-5-18", True) in first
     assert ("Image", "ends_with", "\\Bandizip.exe", False) in first
+    # An extension list is the canonical path ending with each extension.
     assert raw(rule, "file.extension")[:2] == [
-        ("in", "js", False),
-        ("in", "jse", False),
+        ("ends_with", ".js", False),
+        ("ends_with", ".jse", False),
     ]
     assert raw(rule, "file.origin_url") == [("is_not_null", "", False)]
     second = triples(rule, "sequence[1]")

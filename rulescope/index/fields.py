@@ -29,6 +29,9 @@ _REVIEWED: Final[dict[str, dict[str, str]]] = {
 _ARGUMENT_FIELDS: Final[dict[str, frozenset[str]]] = {
     "elastic": elastic.ARGUMENT_FIELDS,
 }
+_EXTENSION_FIELDS: Final[dict[str, frozenset[str]]] = {
+    "elastic": elastic.EXTENSION_FIELDS,
+}
 _NAME_ONLY: Final[dict[str, frozenset[str]]] = {
     "elastic": elastic.NAME_ONLY,
     "splunk": splunk.NAME_ONLY,
@@ -116,6 +119,8 @@ def normalize_predicate(
             return field, "ends_with", "\\" + value.lstrip("\\")
         if leaf in _ARGUMENT_FIELDS.get(vendor, frozenset()):
             return field, "contains", value
+        if leaf in _EXTENSION_FIELDS.get(vendor, frozenset()):
+            return field, "ends_with", "." + value.lstrip(".")
     return field, operator, value
 
 

@@ -41,6 +41,10 @@ REVIEWED: Final[dict[str, str]] = {
     "url.extension": "c-uri-extension",
     "http.request.method": "cs-method",
     "http.response.status_code": "sc-status",
+    # The file's extension without its dot: equality is the path's ending.
+    "file.extension": "TargetFilename",
+    # The value's name only; Sigma's key path ends with it.
+    "registry.value": "TargetObject",
 }
 
 #: Fields holding a bare file name where the canonical field holds a path.
@@ -51,8 +55,13 @@ NAME_ONLY: Final = frozenset(
         "process.parent.name",
         "dll.name",
         "file.ext.original.name",
+        "registry.value",
     }
 )
+
+#: Fields holding a file extension without its dot: equality on them is the
+#: canonical path ending with ``.ext``.
+EXTENSION_FIELDS: Final = frozenset({"file.extension"})
 
 #: Fields holding one argument of a command line: equality on an argument is
 #: the canonical command line containing it.
