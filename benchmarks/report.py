@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rulescope.index.store import open_index
+from rulescope.index.store import IndexUnavailable, open_index
 from rulescope.report.coverage import technique_coverage
 from rulescope.report.queries import inclusive_counts
 from rulescope.report.render_text import render_text
@@ -54,7 +54,10 @@ def main() -> int:
     args = parser.parse_args()
     if not args.index:
         parser.error("give the index path or set RULESCOPE_INDEX")
-    db = open_index(Path(args.index))
+    try:
+        db = open_index(Path(args.index))
+    except IndexUnavailable as exc:
+        parser.exit(2, f"report benchmark: {exc}\n")
     rules = db.execute("SELECT COUNT(*) FROM rules").fetchone()[0]
     print(f"index {args.index}: {rules:,} rules")
 
