@@ -1,0 +1,132 @@
+/**
+ * The extension in real VS Code (code-server) driven by headless Chromium: it activates, the
+ * corpus rule opened becomes a Sigma document, and the server's hover, noisy-indicator
+ * diagnostic and completion reach the editor. Run through e2e/run-e2e.sh.
+ *
+ * The rule is sigma/rules/windows/process_creation/proc_creation_win_rundll32_spawn_explorer.yml:
+ * line 12 tags attack.t1218.011 (ATT&CK "Rundll32"), line 18 is
+ * `ParentImage|endswith: '\rundll32.exe'`, line 19 `Image|endswith: '\explorer.exe'`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+import {
+  filteredOutput,
+  goTo,
+  openFile,
+  requiredEnv,
+  runCommand,
+  screenshot,
+  waitForText,
+} from './workbench';
+
+const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TECHNIQUE_LINE = 12;
+const IMAGE_LINE = 19;
+/** The server may still be loading the index when the first request comes. */
+const SERVER_WAIT_MS = 60_000;
+
+let browser: Browser | undefined;
+let page: Page;
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const folder = encodeURIComponent(requiredEnv('E2E_WORKSPACE'));
+  await page.goto(`${requiredEnv('E2E_URL')}/?folder=${folder}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  await page.locator('.part.statusbar').waitFor();
+  await openFile(page, requiredEnv('E2E_RULE_FILE'));
+});
+
+after(async () => {
+  const toasts = await page
+    .locator('.notifications-toasts .notification-list-item-message')
+    .allInnerTexts();
+  if (toasts.join('').trim() !== '') {
+    console.log(`notifications: ${toasts.join(' | ')}`);
+  }
+  await browser?.close();
+});
+
+test('test_e2e_extension_activates_on_sigma_rule', { timeout: 120_000 }, async () => {
+  // The corpus rule (a .yml file) is switched to Sigma and the output channel shows activation.
+  try {
+    const mode = page.locator('[id="status.editor.mode"]');
+    const language = await waitForText(mode, (text) => text.includes('Sigma'), 30_000);
+    assert.match(language, /Sigma/);
+
+    await runCommand(page, 'rulescope: Show output');
+    // The channel fills with server traffic; the output filter keeps the lines in view.
+    const interpreter = await filteredOutput(page, "' (from setting)");
+    assert.match(interpreter, /interpreter '.*python' \(from setting\)/);
+    const activation = await filteredOutput(page, 'rulescope 0.1.0 activating');
+    assert.match(activation, /\[info\] rulescope 0\.1\.0 activating/);
+  } finally {
+    await screenshot(page, 'activation');
+  }
+});
+
+test('test_e2e_hover_on_technique_tag', { timeout: 120_000 }, async () => {
+  // Hovering attack.t1218.011 names the technique and how many corpus rules cover it.
+  try {
+    await page.keyboard.press('Control+1');
+    await goTo(page, TECHNIQUE_LINE, 12);
+    const hover = page.locator('.monaco-hover-content');
+    const accept = (text: string): boolean => /Rundll32/i.test(text) && /\d rules?/.test(text);
+    let text = '';
+    for (let attempt = 0; attempt < 6 && !accept(text); attempt += 1) {
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      text = await waitForText(hover, accept, SERVER_WAIT_MS / 6);
+    }
+    assert.match(text, /Rundll32/i, `hover text: '${text}'`);
+    assert.match(text, /\d[\d,]* rules?/, `hover text: '${text}'`);
+  } finally {
+    await screenshot(page, 'hover');
+    await page.keyboard.press('Escape');
+  }
+});
+
+test('test_e2e_noisy_indicator_in_problems_panel', { timeout: 120_000 }, async () => {
+  // A common indicator of this rule (reach over the threshold of 20) is listed as noisy.
+  try {
+    await page.keyboard.press('Control+Shift+M');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    const text = await waitForText(rows, (t) => /noisy/i.test(t), SERVER_WAIT_MS);
+    assert.match(text, /noisy/i, `problems: '${text}'`);
+  } finally {
+    await screenshot(page, 'problems');
+  }
+});
+
+test('test_e2e_completion_after_image_endswith', { timeout: 120_000 }, async () => {
+  // After `Image|endswith: ` the completion list offers executable names from the corpus.
+  try {
+    await page.keyboard.press('Control+1');
+    await goTo(page, IMAGE_LINE, 1);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('Image|endswith: ');
+    const rows = page.locator('.suggest-widget .monaco-list-row');
+    let text = '';
+    for (let attempt = 0; attempt < 6 && !/\.exe/i.test(text); attempt += 1) {
+      await page.keyboard.press('Control+Space');
+      text = await waitForText(rows, (t) => /\.exe/i.test(t), SERVER_WAIT_MS / 6);
+    }
+    assert.match(text, /\.exe/i, `completions: '${text}'`);
+  } finally {
+    await screenshot(page, 'completion');
+  }
+});
