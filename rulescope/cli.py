@@ -23,6 +23,8 @@ from rulescope.index.locate import default_corpus_dir, resolve_index_path
 from rulescope.index.model import OPERATORS, VENDORS
 from rulescope.index.queries import index_stats, indicator_reach
 from rulescope.progress import ProgressBar
+from rulescope.report import ReportError
+from rulescope.report.commands import add_commands as add_report_commands
 
 logger = logging.getLogger("rulescope")
 
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         status: int = args.run(args)
-    except (UsageError, store.IndexUnavailable) as exc:
+    except (UsageError, ReportError, store.IndexUnavailable) as exc:
         print(f"rulescope: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="COMMAND")
     _add_index_commands(commands)
     _add_reach_command(commands)
+    add_report_commands(commands)
     return parser
 
 

@@ -71,7 +71,10 @@ CREATE TABLE predicates (
     key_value TEXT NOT NULL
 );
 CREATE INDEX predicates_rule ON predicates (rule);
-CREATE INDEX predicates_key ON predicates (key_field, key_operator, key_value);
+-- Covers reach: the rules (and whether they exclude) for one indicator key,
+-- answered from the index alone.
+CREATE INDEX predicates_key
+    ON predicates (key_field, key_operator, key_value, rule, negated);
 CREATE INDEX predicates_field ON predicates (field, operator);
 
 -- Files that could not be indexed (kind 'file') and queries that did not

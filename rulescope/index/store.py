@@ -23,7 +23,7 @@ from rulescope.index.catalog import Catalog
 from rulescope.index.fields import indicator_key
 from rulescope.index.model import Failure, Rule
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class IndexUnavailable(Exception):
