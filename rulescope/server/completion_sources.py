@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from rulescope.index.sources.sigma_detection import MATCH_OPERATORS
 from rulescope.server.corpus import Corpus
 from rulescope.server.corpus_fields import (
     logsource_values,
@@ -117,6 +116,8 @@ def value_suggestions(
     """Values authors use for this field and operator, by rules here."""
     if corpus is None:
         return []
+    from rulescope.index.sources.sigma_detection import MATCH_OPERATORS
+
     field_name, *modifiers = raw_key.split("|")
     operator = next(
         (MATCH_OPERATORS[m] for m in modifiers if m in MATCH_OPERATORS), "eq"

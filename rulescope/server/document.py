@@ -13,19 +13,21 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlparse
 
 import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from rulescope.index.fields import normalize_predicate
-from rulescope.index.sources.sigma_detection import NOT_SELECTIONS, value_predicate
 
 if TYPE_CHECKING:
     from sigma.rule import SigmaRule
 
 logger = logging.getLogger(__name__)
+
+#: Keys of ``detection`` that are not selections (as the Sigma source reads them).
+NOT_SELECTIONS: Final = frozenset({"condition", "rules", "timeframe"})
 
 
 @dataclass(slots=True, frozen=True)
@@ -220,6 +222,9 @@ def selection_predicates(clause: str, node: Node) -> list[DocPredicate]:
 def _item_predicates(
     clause: str, raw_key: str, key_node: Node, values: list[Node]
 ) -> list[DocPredicate]:
+    # The Sigma source imports pySigma: loaded on first use, not at start.
+    from rulescope.index.sources.sigma_detection import value_predicate
+
     bare_field, *modifiers = raw_key.split("|") if raw_key else ["keyword"]
     found = []
     for node in values:

@@ -4,7 +4,10 @@ The validator classes are discovered once (pySigma's plugin registry) and
 instantiated per run: several keep state across the rules they see, which
 in an editor would be the same rule version after version. ATT&CK data is
 read from the local reference bundle; without it the validators that need
-it are left out rather than reaching for the network.
+it are left out. Nothing reaches for the network: the SigmaHQ data sets
+(taxonomy, file names, event ids, providers) and D3FEND are not bundled, so
+their loaders point at a missing local file and the validators that need
+them switch themselves off at their first failure.
 """
 
 from __future__ import annotations
@@ -45,8 +48,18 @@ _SEVERITIES: Final = {
     "LOW": "information",
     "INFORMATIONAL": "hint",
 }
+#: pySigma data modules that would otherwise download from GitHub.
+OFFLINE_DATA: Final = (
+    "sigma.data.mitre_d3fend",
+    "sigma.validators.sigmahq.data.data_filename",
+    "sigma.validators.sigmahq.data.data_taxonomy",
+    "sigma.validators.sigmahq.data.data_windows_eventid",
+    "sigma.validators.sigmahq.data.data_windows_provider",
+)
 _lock = threading.Lock()
 _classes: dict[str, Any] | None = None
+#: Validators that failed for want of data; not run again this session.
+_switched_off: set[str] = set()
 
 
 def reference_dir() -> Path:
@@ -81,9 +94,22 @@ def _discover() -> dict[str, Any]:
     else:
         logger.warning("no ATT&CK bundle at '%s': ATT&CK validators are off", bundle)
         excluded |= NEEDS_ATTACK
+    _keep_offline()
     found = {n: c for n, c in plugins.validators.items() if n not in excluded}
     logger.info("loaded %d rule validators", len(found))
     return found
+
+
+def _keep_offline() -> None:
+    """Point every downloading data loader at a local file that does not exist."""
+    import importlib
+
+    missing = str(_cache_dir() / "not-bundled.json")
+    for name in OFFLINE_DATA:
+        module = importlib.import_module(name)
+        # The cache directory first: set_url clears the loader's cache.
+        module.set_cache_dir(str(_cache_dir() / name.rsplit(".", 1)[-1]))
+        module.set_url(missing)
 
 
 def _cache_dir() -> Path:
@@ -96,10 +122,13 @@ def validator_findings(document: SigmaDocument, rule: Any) -> list[Finding]:
     """Every validator's issues with ``rule``, placed on the document's nodes."""
     findings = []
     for name, cls in validator_classes().items():
+        if name in _switched_off:
+            continue
         try:
             issues = cls().validate(rule)
         except Exception as exc:  # a third-party validator must not stop the others
-            logger.debug("validator '%s' failed: %s", name, exc)
+            _switched_off.add(name)
+            logger.info("validator '%s' is off for this session: %s", name, exc)
             continue
         for issue in issues:
             severity = _SEVERITIES.get(issue.severity.name, "warning")
