@@ -50,7 +50,7 @@ if ! "$python" -m rulescope index build --corpus "$corpus" --index "$index" \
   >"$artifacts/index-build.log" 2>&1; then
   log "index build failed (see $artifacts/index-build.log); the feature checks will fail"
 fi
-tail -1 "$artifacts/index-build.log" >&2 || true
+grep -h "^indexed" "$artifacts/index-build.log" >&2 || true
 
 cat >"$work/user/User/settings.json" <<JSON
 {

@@ -67,6 +67,11 @@ test('test_e2e_extension_activates_on_sigma_rule', { timeout: 120_000 }, async (
     const language = await waitForText(mode, (text) => text.includes('Sigma'), 30_000);
     assert.match(language, /Sigma/);
 
+    // The status bar item reads `index stats --json` of the index run-e2e.sh built.
+    const index = page.locator('.part.statusbar .statusbar-item', { hasText: ' rules · ' });
+    const summary = await waitForText(index, (text) => text.includes('vendors'), 30_000);
+    assert.match(summary, /[\d,]+ rules · 4 vendors · \d+ (s|min) old/);
+
     await runCommand(page, 'rulescope: Show output');
     // The channel fills with server traffic; the output filter keeps the lines in view.
     const interpreter = await filteredOutput(page, "' (from setting)");

@@ -1,31 +1,36 @@
-/** Entry point: activate wires the modules together and starts the server; deactivate stops it. */
+/**
+ * Entry point: activate wires the modules together and starts the server once a Sigma document
+ * is open; deactivate stops it.
+ */
 import * as vscode from 'vscode';
 
 import { registerCommands } from './commands';
 import { RulescopeServer, watchServerSettings } from './server';
-import { SigmaLanguageDetector } from './sigmaLanguage';
+import { onFirstSigmaDocument, SigmaLanguageDetector } from './sigmaLanguage';
 import { IndexStatusBar } from './statusBar';
 
 let server: RulescopeServer | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('rulescope', { log: true });
   const version = String((context.extension.packageJSON as { version?: unknown }).version);
   output.info(`rulescope ${version} activating`);
 
-  server = new RulescopeServer(output);
+  const rulescopeServer = new RulescopeServer(output);
   const statusBar = new IndexStatusBar(output);
+  server = rulescopeServer;
   context.subscriptions.push(
     output,
-    server,
+    rulescopeServer,
     statusBar,
     new SigmaLanguageDetector(output),
-    watchServerSettings(server, () => void statusBar.refresh()),
-    ...registerCommands({ server, statusBar, output }),
+    watchServerSettings(rulescopeServer, () => void statusBar.refresh()),
+    ...registerCommands({ server: rulescopeServer, statusBar, output }),
+    onFirstSigmaDocument(() => {
+      void statusBar.refresh();
+      void rulescopeServer.start();
+    }),
   );
-
-  void statusBar.refresh();
-  await server.start();
   output.info('rulescope activated');
 }
 

@@ -185,8 +185,11 @@ export function watchServerSettings(
   server: RulescopeServer,
   onRestart: () => void,
 ): vscode.Disposable {
+  // A server not started yet (no Sigma document open) starts later with the new settings.
   const restart = (reason: string): void => {
-    void server.restart(reason).then(onRestart);
+    if (server.state !== 'stopped') {
+      void server.restart(reason).then(onRestart);
+    }
   };
   const disposables: vscode.Disposable[] = [
     vscode.workspace.onDidChangeConfiguration((event) => {

@@ -61,3 +61,24 @@ export class SigmaLanguageDetector implements vscode.Disposable {
     }
   }
 }
+
+/**
+ * Call `listener` once, as soon as a Sigma document is open: YAML that is not Sigma also
+ * activates the extension, and should not cost a Python process.
+ */
+export function onFirstSigmaDocument(listener: () => void): vscode.Disposable {
+  const isSigma = (document: vscode.TextDocument): boolean =>
+    document.languageId === SIGMA_LANGUAGE;
+  if (vscode.workspace.textDocuments.some(isSigma)) {
+    listener();
+    return new vscode.Disposable(() => undefined);
+  }
+
+  const subscription = vscode.workspace.onDidOpenTextDocument((document) => {
+    if (isSigma(document)) {
+      subscription.dispose();
+      listener();
+    }
+  });
+  return subscription;
+}
