@@ -59,10 +59,10 @@ def check_file(path: Path) -> None:
 
 def _check_header(header: bytes, size: int) -> None:
     """Raise DamagedIndex if the header or the file length is inconsistent."""
+    if header[: len(_MAGIC)] != _MAGIC[: len(header)]:
+        raise DamagedIndex("it is not an SQLite file")
     if len(header) < _HEADER_SIZE:
         raise DamagedIndex(f"it is {size:,} bytes long, too short for SQLite")
-    if not header.startswith(_MAGIC):
-        raise DamagedIndex("it is not an SQLite file")
     page_size = struct.unpack(">H", header[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     if page_size < 512 or page_size & (page_size - 1):
