@@ -83,6 +83,18 @@ test('test_e2e_extension_activates_on_sigma_rule', { timeout: 120_000 }, async (
   }
 });
 
+test('test_e2e_build_index_command_reports_summary', { timeout: 180_000 }, async () => {
+  // "rulescope: Build corpus index" runs the build and shows its summary line when done.
+  try {
+    await runCommand(page, 'rulescope: Build corpus index');
+    const toasts = page.locator('.notifications-toasts .notification-list-item-message');
+    const text = await waitForText(toasts, (t) => /indexed [\d,]+ rules/.test(t), 150_000);
+    assert.match(text, /rulescope: indexed [\d,]+ rules from [\d,]+ files in [\d,]+ ms/);
+  } finally {
+    await screenshot(page, 'build-index');
+  }
+});
+
 test('test_e2e_hover_on_technique_tag', { timeout: 120_000 }, async () => {
   // Hovering attack.t1218.011 names the technique and how many corpus rules cover it.
   try {
@@ -133,5 +145,19 @@ test('test_e2e_completion_after_image_endswith', { timeout: 120_000 }, async () 
     assert.match(text, /\.exe/i, `completions: '${text}'`);
   } finally {
     await screenshot(page, 'completion');
+  }
+});
+
+test('test_e2e_coverage_command_opens_webview', { timeout: 120_000 }, async () => {
+  // With the cursor on attack.t1218.011 the coverage command opens that technique's page.
+  try {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+1');
+    await goTo(page, TECHNIQUE_LINE, 12);
+    await runCommand(page, 'rulescope: Show technique coverage');
+    const tab = page.locator('.tab', { hasText: 'Coverage: T1218.011' });
+    await tab.waitFor({ timeout: SERVER_WAIT_MS });
+  } finally {
+    await screenshot(page, 'coverage');
   }
 });
