@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from rulescope.index.fields import indicator_key
 from rulescope.index.model import VENDORS
@@ -65,11 +66,31 @@ class Corpus:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         self.attack_version: str = meta.get("attack_version", "")
         self.rule_count: int = db.execute("SELECT COUNT(*) FROM rules").fetchone()[0]
+        self._field_summaries: dict[str, Any] = {}
 
     @classmethod
     def open(cls, path: Path) -> Corpus:
         """Open the index at ``path``; raises ``IndexUnavailable``."""
         return cls(open_index(path), path)
+
+    def field_summaries(self) -> dict[str, Any]:
+        """Per-field summaries once :meth:`prepare` has built them, else empty."""
+        return self._field_summaries
+
+    def prepare(self) -> None:
+        """Build the per-field summaries on a connection of the calling thread."""
+        from rulescope.server.corpus_fields import summarize_fields
+
+        started = time.perf_counter()
+        db = open_index(self.path)
+        try:
+            self._field_summaries = summarize_fields(db)
+        finally:
+            db.close()
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.info(
+            "summarized %d fields in %.0f ms", len(self._field_summaries), elapsed
+        )
 
     def close(self) -> None:
         """Close the database connection."""

@@ -6,6 +6,7 @@ questions at every keystroke.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,32 +24,26 @@ class FieldUsage:
     vendor_names: dict[str, list[str]] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=1024)
 def field_usage(corpus: Corpus, field_name: str, here: RuleSet) -> FieldUsage:
     """Rules checking ``field_name`` in total and among ``here``; operators; names."""
-    usage = FieldUsage()
-    rules: set[int] = set()
-    operators: dict[str, set[int]] = {}
-    names: dict[tuple[str, str], int] = {}
-    rows = corpus.db.execute(
-        "SELECT p.rule, p.operator, p.raw_field, r.vendor FROM predicates AS p "
-        "JOIN rules AS r ON r.id = p.rule WHERE p.field = ? AND p.negated = 0",
-        (field_name,),
+    summary = corpus.field_summaries().get(field_name) or field_summary(
+        corpus, field_name
     )
-    for rule, operator, raw_field, vendor in rows:
-        rules.add(rule)
-        operators.setdefault(operator, set()).add(rule)
-        bare = raw_field.split("|", 1)[0]
-        names[(vendor, bare)] = names.get((vendor, bare), 0) + 1
-    usage.total_rules = len(rules)
-    usage.rules_here = len(rules & here)
-    usage.operators = dict(
-        sorted(((op, len(r)) for op, r in operators.items()), key=lambda i: -i[1])
-    )
-    for (vendor, name), _ in sorted(names.items(), key=lambda i: -i[1]):
-        if vendor != "sigma":
-            usage.vendor_names.setdefault(vendor, []).append(name)
+    usage = FieldUsage(summary.total_rules, 0, summary.operators, summary.vendor_names)
+    if here:
+        usage.rules_here = corpus.db.execute(
+            "SELECT COUNT(DISTINCT rule) FROM predicates "
+            f"WHERE rule IN ({_ids(here)}) AND field = ? AND negated = 0",
+            (field_name,),
+        ).fetchone()[0]
     return usage
+
+
+@lru_cache(maxsize=256)
+def field_summary(corpus: Corpus, field_name: str) -> FieldUsage:
+    """One field's totals, asked directly while the summaries are being built."""
+    summaries = summarize_fields(corpus.db, field_name)
+    return summaries.get(field_name, FieldUsage())
 
 
 @lru_cache(maxsize=256)
@@ -156,3 +151,36 @@ def known_fields(corpus: Corpus, logsource: RuleSet) -> dict[str, int] | None:
     if not logsource:
         return None
     return field_counts(corpus, logsource)
+
+
+def summarize_fields(
+    db: sqlite3.Connection, only: str | None = None
+) -> dict[str, FieldUsage]:
+    """Per field: rules checking it, by operator, and its names at other vendors."""
+    where, args = ("AND p.field = ?", (only,)) if only else ("", ())
+    summaries: dict[str, FieldUsage] = {}
+    for field_name, rules in db.execute(
+        "SELECT field, COUNT(DISTINCT rule) FROM predicates AS p "
+        f"WHERE negated = 0 {where} GROUP BY field",
+        args,
+    ):
+        summaries[field_name] = FieldUsage(total_rules=rules)
+    for field_name, operator, rules in db.execute(
+        "SELECT field, operator, COUNT(DISTINCT rule) AS n FROM predicates AS p "
+        f"WHERE negated = 0 {where} GROUP BY field, operator ORDER BY n DESC",
+        args,
+    ):
+        if field_name in summaries:
+            summaries[field_name].operators[operator] = rules
+    for field_name, vendor, raw_field in db.execute(
+        "SELECT p.field, r.vendor, p.raw_field FROM predicates AS p "
+        f"JOIN rules AS r ON r.id = p.rule WHERE r.vendor != 'sigma' {where} "
+        "GROUP BY p.field, r.vendor, p.raw_field ORDER BY COUNT(*) DESC",
+        args,
+    ):
+        if field_name in summaries:
+            names = summaries[field_name].vendor_names.setdefault(vendor, [])
+            bare = raw_field.split("|", 1)[0]
+            if bare not in names:
+                names.append(bare)
+    return summaries

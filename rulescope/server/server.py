@@ -116,11 +116,16 @@ class RulescopeServer(LanguageServer):
         )
 
 
-def warm_up() -> None:
-    """Import pySigma and discover the validators ahead of the first document."""
+def warm_up(corpus: Corpus | None) -> None:
+    """Summarize the index's fields, load pySigma and discover the validators."""
     from rulescope.server.checks import known_modifiers
     from rulescope.server.validators import validator_classes
 
+    if corpus is not None:
+        try:
+            corpus.prepare()
+        except Exception:
+            logger.exception("summarizing the index failed")
     started = time.perf_counter()
     try:
         validator_classes()
@@ -138,7 +143,7 @@ def register(server: RulescopeServer) -> None:
     def on_initialize(params: types.InitializeParams) -> None:
         server.apply_settings(params.initialization_options)
         server.open_corpus()
-        threading.Thread(target=warm_up, name="pysigma-warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, args=(server.corpus,), daemon=True).start()
 
     @server.feature(types.INITIALIZED)
     def on_initialized(params: types.InitializedParams) -> None:
@@ -151,6 +156,7 @@ def register(server: RulescopeServer) -> None:
         if server.apply_settings(params.settings):
             server.open_corpus()
             server.tell_missing_index()
+            threading.Thread(target=warm_up, args=(server.corpus,), daemon=True).start()
         for uri in list(server.workspace.text_documents):
             publish(server, uri)
 
