@@ -36,6 +36,10 @@ EXCLUDED: Final = frozenset(
         "duplicate_filename",
         "attacktag",
         "dangling_detection",
+        # The bundled ATT&CK v18.1 predates the v19 tactics the corpus tags
+        # (stealth, defense-impairment): 1,206 of 3,780 SigmaHQ rules would
+        # warn. TODO(#5): re-enable once a v19 bundle is in the reference.
+        "sigmahq_tags_techniques_without_tactics",
     }
 )
 NEEDS_ATTACK: Final = frozenset(
