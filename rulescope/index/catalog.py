@@ -79,11 +79,15 @@ def is_technique_id(text: str) -> bool:
 
 
 def default_reference_dir(corpus_dir: Path | None = None) -> Path:
-    """The reference folder: ``RULESCOPE_REFERENCE``, else beside the corpus."""
+    """The reference folder: ``RULESCOPE_REFERENCE``, else beside the corpus.
+
+    A corpus copied elsewhere (a temporary folder, the download cache) has no
+    reference beside it: then the local mirror ``../shared/reference``.
+    """
     configured = os.environ.get("RULESCOPE_REFERENCE")
     if configured:
         return Path(configured)
-    if corpus_dir is not None:
+    if corpus_dir is not None and (corpus_dir.parent / "reference").is_dir():
         return corpus_dir.parent / "reference"
     return Path("../shared/reference")
 
