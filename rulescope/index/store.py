@@ -46,6 +46,11 @@ def writing(target: Path) -> Iterator[IndexWriter]:
         prefix=integrity.building_prefix(target), suffix=".building", dir=target.parent
     )
     os.close(handle)
+    # mkstemp makes the file private; an index is as readable as any file the
+    # user creates (the umask decides).
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     connection = sqlite3.connect(temporary)
     try:
         connection.execute("PRAGMA journal_mode = OFF")
