@@ -29,7 +29,14 @@ echo "== mypy" >&2
 
 if [ -f vscode-client/package.json ]; then
   echo "== vscode-client" >&2
-  (cd vscode-client && npm ci --no-audit --no-fund --silent && npm run --silent check)
+  (
+    cd vscode-client
+    npm ci --no-audit --no-fund --silent
+    npm run --silent typecheck
+    npm run --silent lint
+    npm run --silent format:check
+    npm test
+  )
 fi
 
 echo "== pytest" >&2
