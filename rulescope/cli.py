@@ -25,6 +25,7 @@ from rulescope.index.queries import index_stats, indicator_reach
 from rulescope.progress import ProgressBar
 from rulescope.report import ReportError
 from rulescope.report.commands import add_commands as add_report_commands
+from rulescope.server.check_command import add_commands as add_check_commands
 from rulescope.server.commands import add_commands as add_server_commands
 
 logger = logging.getLogger("rulescope")
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_reach_command(commands)
     add_report_commands(commands)
     add_server_commands(commands)
+    add_check_commands(commands)
     return parser
 
 
