@@ -61,7 +61,7 @@ def quick_findings(
     """Findings that need no pySigma: syntax, conditions, tags, corpus checks."""
     if document.syntax_error is not None:
         problem = document.syntax_error
-        return [Finding("yaml_syntax", problem.message, "error", problem.span)]
+        return [Finding(problem.code, problem.message, "error", problem.span)]
     if document.root is None:
         return []
     found = checks.condition_findings(document) + checks.modifier_findings(document)

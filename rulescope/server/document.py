@@ -20,6 +20,7 @@ import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from rulescope.index.fields import normalize_predicate
+from rulescope.server.screening import screen
 
 if TYPE_CHECKING:
     from sigma.rule import SigmaRule
@@ -53,10 +54,11 @@ def node_span(node: Node) -> Span:
 
 @dataclass(slots=True, frozen=True)
 class SyntaxProblem:
-    """A YAML error with the place it was found."""
+    """A YAML error, or a refusal to parse (see ``screening``), with its place."""
 
     message: str
     span: Span
+    code: str = "yaml_syntax"
 
 
 @dataclass(slots=True, frozen=True)
@@ -270,6 +272,12 @@ def build_sigma_rule(data: dict[str, Any], path: Path | None) -> Any:
 def parse_document(uri: str, version: int, text: str) -> SigmaDocument:
     """Compose ``text`` into a node tree, recording a YAML error if any."""
     document = SigmaDocument(uri, version, text)
+    refusal = screen(text)
+    if refusal is not None:
+        line, column = refusal.line, refusal.column
+        span = Span(line, column, line, column + 1)
+        document.syntax_error = SyntaxProblem(refusal.message, span, refusal.code)
+        return document
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
     except yaml.MarkedYAMLError as exc:

@@ -28,9 +28,10 @@ from rulescope.server.settings import Settings, merge_settings
 
 logger = logging.getLogger(__name__)
 
-_LOOKS_SIGMA: Final = re.compile(
-    r"^title\s*:.*^(detection|correlation)\s*:", re.M | re.S
-)
+# Two searches, not one `title.*detection`: that backtracks quadratically on a
+# large document with many `title:` lines and no `detection:`.
+_TITLE_LINE: Final = re.compile(r"^title[ \t]*:", re.M)
+_DETECTION_LINE: Final = re.compile(r"^(detection|correlation)[ \t]*:", re.M)
 
 
 class RulescopeServer(LanguageServer):
@@ -69,9 +70,7 @@ class RulescopeServer(LanguageServer):
             return True
         previous = self._last_good.get(sigma.uri)
         if sigma.syntax_error is not None:
-            return bool(previous and previous.is_sigma) or bool(
-                _LOOKS_SIGMA.search(sigma.text)
-            )
+            return bool(previous and previous.is_sigma) or looks_sigma(sigma.text)
         return False
 
     def apply_settings(self, options: object) -> bool:
@@ -114,6 +113,11 @@ class RulescopeServer(LanguageServer):
                 "structure are checked.",
             )
         )
+
+
+def looks_sigma(text: str) -> bool:
+    """Whether unparsed text has a top-level ``title`` and ``detection`` line."""
+    return bool(_TITLE_LINE.search(text) and _DETECTION_LINE.search(text))
 
 
 def warm_up(corpus: Corpus | None) -> None:
