@@ -99,7 +99,13 @@ def _discover() -> dict[str, Any]:
         logger.warning("no ATT&CK bundle at '%s': ATT&CK validators are off", bundle)
         excluded |= NEEDS_ATTACK
     _keep_offline()
-    found = {n: c for n, c in plugins.validators.items() if n not in excluded}
+    from rulescope.server.safe_validators import REPLACEMENTS
+
+    found = {
+        name: REPLACEMENTS.get(name, cls)
+        for name, cls in plugins.validators.items()
+        if name not in excluded
+    }
     logger.info("loaded %d rule validators", len(found))
     return found
 
