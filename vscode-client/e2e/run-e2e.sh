@@ -15,7 +15,7 @@ repo="$(dirname "$client")"
 artifacts="${RULESCOPE_E2E_ARTIFACTS:-$repo/artifacts/vscode-e2e}"
 python="${RULESCOPE_E2E_PYTHON:-$repo/.venv/bin/python}"
 corpus="${RULESCOPE_CORPUS:-$(cd "$repo/.." && pwd)/shared/corpus}"
-rule="sigma/rules/windows/process_creation/proc_creation_win_rundll32_spawn_explorer.yml"
+rule="sigma/rules/windows/process_creation/proc_creation_win_systeminfo_execution.yml"
 
 log() { echo "run-e2e: $*" >&2; }
 

@@ -70,10 +70,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(requiredEnv('E2E_ARTIFACTS'), `${name}.png`) });
 }
 
+/** The filter box of the panel view in front (Output, Problems). */
+const PANEL_FILTER = '.part.panel .viewpane-filter input:visible';
+
+export async function clearPanelFilter(page: Page): Promise<void> {
+  await page.locator(PANEL_FILTER).fill('');
+}
+
 /** The Output panel's lines that contain `filter` (the panel's own filter box), once shown. */
 export async function filteredOutput(page: Page, filter: string): Promise<string> {
-  const box = page.locator('.part.panel .viewpane-filter input');
-  await box.fill(filter);
+  await page.locator(PANEL_FILTER).fill(filter);
   const lines = page.locator('.part.panel .monaco-editor .view-lines');
   return waitForText(lines, (text) => text.includes(filter), 30_000);
 }

@@ -10,7 +10,6 @@ import {
   ResponseError,
   type LanguageClientOptions,
   type ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
 
 import { checkImportable, importFailureMessage, type Interpreter } from './interpreter';
@@ -33,7 +32,9 @@ function serverOptions(python: string, settings: RulescopeSettings): ServerOptio
   if (settings.indexPath) {
     args.push('--index', settings.indexPath);
   }
-  return { command: python, args, transport: TransportKind.stdio };
+  // No `transport`: with TransportKind.stdio the client appends `--stdio`, which `serve` lacks;
+  // an Executable without one talks over stdin/stdout all the same.
+  return { command: python, args };
 }
 
 function clientOptions(
