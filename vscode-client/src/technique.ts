@@ -45,7 +45,7 @@ function techniqueFromEntry(entry: unknown, key?: string): TechniqueItem | undef
   if (typeof rawId !== 'string' || !isTechniqueId(rawId)) {
     return undefined;
   }
-  const name = typeof entry.name === 'string' ? entry.name : undefined;
+  const name = typeof entry.name === 'string' && entry.name !== '' ? entry.name : undefined;
   const rules = typeof entry.rules === 'number' ? entry.rules : undefined;
   return { id: rawId.toUpperCase(), name, rules };
 }

@@ -50,3 +50,16 @@ test('test_technique_list_accepts_documented_shapes', () => {
   );
   assert.deepEqual(parseTechniqueList('not json of techniques'), []);
 });
+
+test('test_technique_list_reads_coverage_list_output', () => {
+  // `coverage --list --json` prints {id, name, rules} objects; ATLAS ids and empty names drop.
+  const printed = [
+    { id: 'AML.T0029', name: '', rules: 1 },
+    { id: 'T1082', name: 'System Information Discovery', rules: 180 },
+    { id: 'T1685', name: '', rules: 12 },
+  ];
+  assert.deepEqual(parseTechniqueList(printed), [
+    { id: 'T1082', name: 'System Information Discovery', rules: 180 },
+    { id: 'T1685', name: undefined, rules: 12 },
+  ]);
+});
