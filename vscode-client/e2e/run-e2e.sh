@@ -5,14 +5,15 @@
 # Arguments go to `node --test`, e.g. --test-name-pattern=activates.
 #
 # Env: RULESCOPE_E2E_CACHE (code-server install, default ~/.cache/rulescope-e2e),
-#      RULESCOPE_E2E_ARTIFACTS (screenshots and logs, default <repo>/artifacts/vscode-e2e),
+#      RULESCOPE_E2E_ARTIFACTS (screenshots and logs, default $RULESCOPE_ARTIFACTS/vscode-e2e,
+#      else <repo>/artifacts/vscode-e2e),
 #      RULESCOPE_E2E_PYTHON (default <repo>/.venv/bin/python), RULESCOPE_CORPUS.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 client="$(dirname "$here")"
 repo="$(dirname "$client")"
-artifacts="${RULESCOPE_E2E_ARTIFACTS:-$repo/artifacts/vscode-e2e}"
+artifacts="${RULESCOPE_E2E_ARTIFACTS:-${RULESCOPE_ARTIFACTS:-$repo/artifacts}/vscode-e2e}"
 python="${RULESCOPE_E2E_PYTHON:-$repo/.venv/bin/python}"
 corpus="${RULESCOPE_CORPUS:-$(cd "$repo/.." && pwd)/shared/corpus}"
 rule="sigma/rules/windows/process_creation/proc_creation_win_systeminfo_execution.yml"
