@@ -37,6 +37,8 @@ if [ -f vscode-client/package.json ]; then
     npm run --silent format:check
     npm test
   )
+  echo "== vscode-client end to end (code-server + Chromium)" >&2
+  bash vscode-client/e2e/run-e2e.sh
 fi
 
 echo "== pytest" >&2

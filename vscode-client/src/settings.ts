@@ -21,7 +21,7 @@ export function readSettings(): RulescopeSettings {
     indexPath: indexPath.trim()
       ? expandPath(indexPath.trim(), processPathContext(firstWorkspaceFolder()))
       : '',
-    noisyThreshold: config.get<number>('noisyThreshold', 50),
+    noisyThreshold: config.get<number>('noisyThreshold', 20),
     validatorsEnabled: config.get<boolean>('validators.enabled', true),
     inlayHintsEnabled: config.get<boolean>('inlayHints.enabled', true),
     sigmaGlobs: config.get<string[]>('sigmaGlobs', []),
