@@ -212,3 +212,18 @@ def test_settings_merge_keeps_unset_keys() -> None:
     )
 
     assert (updated.noisy_threshold, updated.validators_enabled) == (7, False)
+
+
+def test_structure_error_messages_name_values_not_python_objects(
+    sigma_corpus: Path, index: Corpus
+) -> None:
+    """A half-typed value reads as an empty value, not as a Python object repr."""
+    text = (sigma_corpus / EXPLORER).read_text(encoding="utf-8")
+    half_typed = text.replace("Image|endswith: '\\rundll32.exe'", "Image|endswith:")
+    document = _document(sigma_corpus, EXPLORER, half_typed)
+
+    errors = [f for f in findings(document, index, Settings()) if f.severity == "error"]
+
+    assert errors, "the empty endswith value must be reported"
+    assert all(" object at 0x" not in f.message for f in errors)
+    assert any("an empty value (null)" in f.message for f in errors)

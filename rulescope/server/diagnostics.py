@@ -93,8 +93,21 @@ def findings(
 def _structure_finding(document: SigmaDocument, error: Exception) -> Finding:
     name = type(error).__name__
     code = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-    message = str(error.args[0]) if error.args else name
+    message = _readable(str(error.args[0]) if error.args else name)
     return Finding(code, message, "error", _error_span(document, name, message))
+
+
+#: pySigma writes some values into its messages as Python object reprs.
+_OBJECT_REPR = re.compile(r"'?<sigma\.\w+(?:\.\w+)*\.(\w+) object at 0x[0-9a-f]+>'?")
+_VALUE_NAMES = {"SigmaNull": "an empty value (null)"}
+
+
+def _readable(message: str) -> str:
+    """A pySigma message with object reprs replaced by what they stand for."""
+    return _OBJECT_REPR.sub(
+        lambda match: _VALUE_NAMES.get(match[1], match[1].removeprefix("Sigma")),
+        message,
+    )
 
 
 def _error_span(document: SigmaDocument, name: str, message: str) -> Span:
