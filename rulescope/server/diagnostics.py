@@ -20,6 +20,7 @@ from rulescope.server.document import SigmaDocument, Span, node_span
 from rulescope.server.findings import Finding
 from rulescope.server.protocol import to_range
 from rulescope.server.settings import Settings
+from rulescope.server.similar import server_similar_findings
 from rulescope.server.validators import validator_findings
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ def publish(server: RulescopeServer, uri: str, quick: bool = False) -> None:
             found = quick_findings(sigma, server.corpus, server.settings)
         else:
             found = findings(sigma, server.corpus, server.settings)
+            found += server_similar_findings(server, sigma)
         diagnostics = to_diagnostics(text_document, found)
     except Exception:
         logger.exception("diagnostics failed for '%s'", uri)

@@ -1,34 +1,46 @@
 """textDocument/inlayHint: each detection value's corpus reach, after the value.
 
-Off with the ``inlayHints`` setting or without an index.
+``· 76 rules``, with ``⚠ noisy`` from ``noisyThreshold`` rules on; the open
+workspace's rules count, the document's own indexed version does not. Off
+with the ``inlayHints`` setting or without an index.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from rulescope.server.corpus import Corpus
 from rulescope.server.document import SigmaDocument, Span
 from rulescope.server.protocol import guarded, to_range
+from rulescope.server.settings import DEFAULT_NOISY_THRESHOLD
+from rulescope.server.workspace_index import live_reach
 
 if TYPE_CHECKING:
     from rulescope.server.server import RulescopeServer
 
 
+def reach_label(reach: int, threshold: int) -> str:
+    """``· N rules``, marked noisy at or above ``threshold``."""
+    label = f"· {reach} rule{'' if reach == 1 else 's'}"
+    return f"{label} ⚠ noisy" if reach >= threshold else label
+
+
 def reach_hints(
-    document: SigmaDocument, corpus: Corpus, first_line: int, last_line: int
+    document: SigmaDocument,
+    reach_of: Callable[[str, str, str], int],
+    first_line: int,
+    last_line: int,
+    threshold: int = DEFAULT_NOISY_THRESHOLD,
 ) -> list[tuple[Span, str]]:
-    """(value span, ``reach N``) for the predicates on lines in the range."""
+    """(value span, ``· N rules``) for the predicates on lines in the range."""
     hints = []
     for predicate in document.predicates:
         if not first_line <= predicate.span.end_line <= last_line:
             continue
-        reach = corpus.corpus_reach(
-            predicate.field, predicate.operator, predicate.value
-        )
-        hints.append((predicate.span, f"reach {reach}"))
+        reach = reach_of(predicate.field, predicate.operator, predicate.value)
+        hints.append((predicate.span, reach_label(reach, threshold)))
     return hints
 
 
@@ -51,5 +63,11 @@ def register(server: RulescopeServer) -> None:
                 kind=types.InlayHintKind.Type,
                 padding_left=True,
             )
-            for span, label in reach_hints(sigma, server.corpus, first, last)
+            for span, label in reach_hints(
+                sigma,
+                live_reach(server, sigma),
+                first,
+                last,
+                server.settings.noisy_threshold,
+            )
         ]

@@ -167,7 +167,7 @@ def register(server: RulescopeServer) -> None:
 
 def create_server(index_path: Path | None = None) -> RulescopeServer:
     """A server with every feature registered."""
-    from rulescope.server import completion, hover, inlay_hints, sync
+    from rulescope.server import aids, completion, hover, inlay_hints, sync
 
     server = RulescopeServer(index_path)
     register(server)
@@ -175,4 +175,5 @@ def create_server(index_path: Path | None = None) -> RulescopeServer:
     hover.register(server)
     completion.register(server)
     inlay_hints.register(server)
+    aids.register(server)
     return server
