@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server and serve until the client exits."""
+    from rulescope.server.lifecycle import BoundedStdin, end_process
     from rulescope.server.server import create_server
 
     # pygls logs every message at info: keep its traffic for --log-level debug.
@@ -40,6 +42,8 @@ def run_serve(args: argparse.Namespace) -> int:
             return 2
         logger.info("listening on %s:%s", host or "127.0.0.1", port)
         server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
-    return 0
+        return 0
+    server.start_io(BoundedStdin(sys.stdin.buffer), sys.stdout.buffer)  # type: ignore[arg-type]
+    # Not a plain return: pygls' reader thread may still block on stdin.
+    end_process(server.exit_status.code)
+    return server.exit_status.code

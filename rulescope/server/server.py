@@ -24,6 +24,7 @@ from rulescope import __version__
 from rulescope.index.store import IndexUnavailable
 from rulescope.server.corpus import Corpus
 from rulescope.server.document import DocumentCache, SigmaDocument
+from rulescope.server.lifecycle import ExitStatus, watch_parent
 from rulescope.server.settings import Settings, merge_settings
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class RulescopeServer(LanguageServer):
         self.documents = DocumentCache()
         self._last_good: dict[str, SigmaDocument] = {}
         self._told_missing = False
+        self.exit_status = ExitStatus()
 
     def document(self, uri: str) -> tuple[SigmaDocument, TextDocument]:
         """The parsed current version of an open document and its text document."""
@@ -145,9 +147,18 @@ def register(server: RulescopeServer) -> None:
 
     @server.feature(types.INITIALIZE)
     def on_initialize(params: types.InitializeParams) -> None:
+        watch_parent(params.process_id)
         server.apply_settings(params.initialization_options)
         server.open_corpus()
         threading.Thread(target=warm_up, args=(server.corpus,), daemon=True).start()
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(params: None) -> None:
+        server.exit_status.shutdown_requested = True
+
+    @server.feature(types.EXIT)
+    def on_exit(params: None) -> None:
+        server.exit_status.exit_requested = True
 
     @server.feature(types.INITIALIZED)
     def on_initialized(params: types.InitializedParams) -> None:
