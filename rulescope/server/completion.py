@@ -50,6 +50,11 @@ def complete(
     corpus: Corpus | None,
 ) -> Completions:
     """Suggestions for the caret at (line, column), at most ``MAX_ITEMS``."""
+    problem = document.syntax_error
+    if problem is not None and problem.code != "yaml_syntax":
+        # A refused document (see ``screening``): its text may hold lone
+        # surrogates SQLite cannot take, or be too large to scan.
+        return Completions([], False)
     context = line_context(lines, line, column)
     following = lines[line][column:] if line < len(lines) else ""
     found = _suggestions(context, following, document, corpus)
