@@ -1,10 +1,14 @@
 """``python -m rulescope.server``: the language server, as ``rulescope serve``."""
 
-import argparse
-import logging
-import sys
+from rulescope.startup import drop_working_directory
 
-from rulescope.server.commands import add_commands
+drop_working_directory()  # before any import a workspace file could shadow
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+
+from rulescope.server.commands import add_commands  # noqa: E402
 
 logging.basicConfig(
     level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr

@@ -1,0 +1,1 @@
+"""Fuzzing the language server: mutated corpus rules in-process, JSON-RPC over stdio."""
