@@ -89,25 +89,54 @@ def copy_rules(files: Iterable[Path], vendor_root: Path, target: Path) -> None:
         shutil.copyfile(path, destination)
 
 
-@pytest.fixture(scope="session")
-def small_index(
-    tmp_path_factory: pytest.TempPathFactory, corpus: Path, catalog: Catalog
+def build_technique_index(
+    root: Path, techniques: Iterable[str], corpus: Path, catalog: Catalog
 ) -> Path:
-    """An index of every vendor's real rules for ``SMALL_INDEX_TECHNIQUES``.
+    """An index under ``root`` of every vendor's real rules naming ``techniques``.
 
-    Splunk's macros are copied too, so its searches expand as in the corpus.
+    Splunk's macros and data sources are copied too, so its searches expand
+    as in the corpus.
     """
-    root = tmp_path_factory.mktemp("small-corpus")
+    techniques = tuple(techniques)
     specs = []
     for vendor, suffixes in _RULE_SUFFIXES.items():
         vendor_root = corpus / vendor
-        files = rule_files_mentioning(vendor_root, suffixes, SMALL_INDEX_TECHNIQUES)
+        files = rule_files_mentioning(vendor_root, suffixes, techniques)
         if vendor == "splunk":
             files = [f for f in files if "detections" in f.parts]
             files += sorted((vendor_root / "macros").glob("*.yml"))
             files += sorted((vendor_root / "data_sources").glob("*.yml"))
         copy_rules(files, vendor_root, root / vendor)
         specs.append(SourceSpec(vendor, root / vendor))
-    index = tmp_path_factory.mktemp("small-index") / "index.sqlite"
+    index = root / "index.sqlite"
     build_index(specs, index, catalog=catalog, workers=1)
     return index
+
+
+@pytest.fixture(scope="session")
+def small_index(
+    tmp_path_factory: pytest.TempPathFactory, corpus: Path, catalog: Catalog
+) -> Path:
+    """An index of every vendor's real rules for ``SMALL_INDEX_TECHNIQUES``."""
+    root = tmp_path_factory.mktemp("small-index")
+    return build_technique_index(root, SMALL_INDEX_TECHNIQUES, corpus, catalog)
+
+
+#: The report tests' techniques: web-protocol and DNS C2 (every sub-technique
+#: of T1071), the small index's techniques so reach spans several techniques,
+#: and T1685, an ATT&CK v19 id the v18.1 catalog lacks.
+REPORT_TECHNIQUES = (
+    *SMALL_INDEX_TECHNIQUES,
+    "T1071",
+    *(f"T1071.{n:03d}" for n in range(1, 6)),
+    "T1685",
+)
+
+
+@pytest.fixture(scope="session")
+def report_index(
+    tmp_path_factory: pytest.TempPathFactory, corpus: Path, catalog: Catalog
+) -> Path:
+    """An index of every vendor's real rules for ``REPORT_TECHNIQUES``."""
+    root = tmp_path_factory.mktemp("report-index")
+    return build_technique_index(root, REPORT_TECHNIQUES, corpus, catalog)

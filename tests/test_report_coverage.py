@@ -11,22 +11,18 @@ from typing import Any
 
 import pytest
 
-from rulescope.index.catalog import Catalog
 from rulescope.index.queries import indicator_reach
 from rulescope.index.store import open_index
 from rulescope.report import ReportError
 from rulescope.report.commands import render, run_coverage
 from rulescope.report.coverage import technique_coverage
 from rulescope.report.navigator import navigator_layer
-from tests.report_index import report_index
 
 
 @pytest.fixture(scope="session")
-def index_path(
-    tmp_path_factory: pytest.TempPathFactory, corpus: Path, catalog: Catalog
-) -> Path:
+def index_path(report_index: Path) -> Path:
     """The report index of real rules (T1071 and its subs among them)."""
-    return report_index(tmp_path_factory, corpus, catalog)
+    return report_index
 
 
 @pytest.fixture()

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rulescope.index.catalog import Catalog
 from rulescope.index.store import open_index
 from rulescope.report.site import SiteSummary, build_site
 from tests.conftest import REPO
-from tests.report_index import report_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,10 +27,10 @@ TELEGRAM_PAGE = "rules/sigma/rules-web-proxy_generic-proxy_telegram_api.html"
 
 @pytest.fixture(scope="module")
 def site(
-    tmp_path_factory: pytest.TempPathFactory, corpus: Path, catalog: Catalog
+    tmp_path_factory: pytest.TempPathFactory, report_index: Path
 ) -> Iterator[tuple[Path, SiteSummary]]:
     """The site of the report index, written to a temporary folder."""
-    index = report_index(tmp_path_factory, corpus, catalog)
+    index = report_index
     outdir = tmp_path_factory.mktemp("site")
     db = open_index(index)
     try:
