@@ -32,12 +32,11 @@ LSASS_ACCESS = "rules/windows/builtin/security/win_security_susp_lsass_dump_gene
 OPTIONS = {"rulescope": {"noisyThreshold": 10}}
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
-    """A server on the small index with VS Code's capabilities."""
+async def start_server(index: Path) -> LanguageClient:
+    """A server on ``index`` (noisy threshold 10), initialized as VS Code."""
     config = ClientServerConfig(
         server_command=[sys.executable, "-m", "rulescope.server"],
-        server_env={**os.environ, "RULESCOPE_INDEX": str(small_index)},
+        server_env={**os.environ, "RULESCOPE_INDEX": str(index)},
     )
     started = await config.start()
     assert isinstance(started, LanguageClient)
@@ -47,6 +46,13 @@ async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
             initialization_options=OPTIONS,
         )
     )
+    return started
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
+    """A server on the small index with VS Code's capabilities."""
+    started = await start_server(small_index)
     yield started
     await started.shutdown_session()
     await started.stop()
