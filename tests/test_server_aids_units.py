@@ -41,7 +41,7 @@ def _apply(text: str, edits: list[tuple[Span, str]]) -> str:
 
 
 def test_navigation_places_words_of_a_multiline_condition(sigma_corpus: Path) -> None:
-    """The CVE-2025-55182 rule's filter is found on line 123, inside its 8-line condition."""
+    """The CVE-2025-55182 rule's filter is found on line 123, in its long condition."""
     document = _document(sigma_corpus / NODEJS_CHILD)
 
     spans = references(document, 115, 6, with_definition=True)
