@@ -149,3 +149,25 @@ def test_check_missing_path_exits_two(
 
     assert status == 2
     assert "neither a file nor a folder" in capsys.readouterr().err
+
+
+def test_check_workers_give_the_same_findings(
+    small_index: Path, broken: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes find what one process finds, in the same order."""
+    from rulescope.server import check_run
+    from rulescope.server.settings import Settings
+
+    monkeypatch.setattr(check_run, "PARALLEL_FROM", 2)
+    settings = Settings(index_path=small_index)
+    corpus = check_run.Corpus.open(small_index)
+    try:
+        alone = check_run.check_paths([broken], corpus, settings)
+        shared = check_run.check_paths([broken], corpus, settings, jobs=2)
+    finally:
+        corpus.close()
+
+    assert [(r.path, r.findings) for r in shared.files] == [
+        (r.path, r.findings) for r in alone.files
+    ]
+    assert len(alone.files) == 21 and alone.counts()["error"] >= 1

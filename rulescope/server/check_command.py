@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,13 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="leave out pySigma's and SigmaHQ's validators",
     )
+    check.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes for many files (default: the number of cores)",
+    )
     check.set_defaults(run=run_check)
 
 
@@ -65,7 +73,8 @@ def run_check(args: argparse.Namespace) -> int:
     corpus = open_corpus(settings)
     started = time.perf_counter()
     try:
-        result = check_paths([Path(p) for p in args.paths], corpus, settings)
+        paths = [Path(p) for p in args.paths]
+        result = check_paths(paths, corpus, settings, jobs=max(1, args.jobs))
     except MissingPath as exc:
         sys.stderr.write(f"rulescope: {exc}\n")
         return 2

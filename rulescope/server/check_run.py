@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from rulescope.index.store import IndexUnavailable
 from rulescope.server.corpus import Corpus
 from rulescope.server.diagnostics import findings
 from rulescope.server.document import Span, parse_document
@@ -68,6 +70,17 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+class NotARule(Exception):
+    """The file is YAML but not a Sigma rule."""
+
+
+_TOP: Final = Span(0, 0, 0, 0)
+#: Below this many files, worker processes cost more than they save.
+PARALLEL_FROM: Final = 200
+_worker_corpus: Corpus | None = None
+_worker_settings: Settings | None = None
+
+
 def check_file(path: Path, corpus: Corpus | None, settings: Settings) -> FileResult:
     """The findings of one file; raises ``NotARule`` for YAML that is not one."""
     try:
@@ -80,29 +93,63 @@ def check_file(path: Path, corpus: Corpus | None, settings: Settings) -> FileRes
     document = parse_document(path.resolve().as_uri(), 0, text)
     if document.syntax_error is None and not document.is_sigma:
         raise NotARule(path)
-    return FileResult(path, findings(document, corpus, settings))
+    found = findings(document, corpus, settings)
+    found.sort(key=lambda f: (f.span.line, f.span.column, f.code))
+    return FileResult(path, found)
 
 
-class NotARule(Exception):
-    """The file is YAML but not a Sigma rule."""
+def _checked(
+    path: Path, corpus: Corpus | None, settings: Settings
+) -> FileResult | None:
+    try:
+        return check_file(path, corpus, settings)
+    except NotARule:
+        return None
 
 
-_TOP: Final = Span(0, 0, 0, 0)
+def _start_worker(settings: Settings) -> None:
+    """Open the index once per worker process."""
+    global _worker_corpus, _worker_settings
+    _worker_settings = settings
+    try:
+        _worker_corpus = Corpus.open(settings.resolved_index_path())
+    except IndexUnavailable:
+        _worker_corpus = None
+
+
+def _worker_check(path: Path) -> FileResult | None:
+    assert _worker_settings is not None
+    return _checked(path, _worker_corpus, _worker_settings)
 
 
 def check_paths(
-    paths: Iterable[Path], corpus: Corpus | None, settings: Settings
+    paths: Iterable[Path],
+    corpus: Corpus | None,
+    settings: Settings,
+    jobs: int = 1,
 ) -> CheckResult:
-    """Check every rule file under ``paths``; raises ``MissingPath``."""
+    """Check every rule file under ``paths``; raises ``MissingPath``.
+
+    With ``jobs`` above 1 and many files, worker processes share the files
+    (each opens the index itself); the order of the results is the same.
+    """
+    files = rule_files(paths)
+    outcomes: Iterable[FileResult | None]
+    if jobs > 1 and len(files) >= PARALLEL_FROM:
+        pool = ProcessPoolExecutor(
+            jobs, initializer=_start_worker, initargs=(settings,)
+        )
+        with pool:
+            outcomes = list(pool.map(_worker_check, files, chunksize=32))
+    else:
+        outcomes = (_checked(path, corpus, settings) for path in files)
+
     result = CheckResult()
-    for path in rule_files(paths):
-        try:
-            checked = check_file(path, corpus, settings)
-        except NotARule:
+    for path, checked in zip(files, outcomes, strict=True):
+        if checked is None:
             result.skipped.append(path)
-            continue
-        checked.findings.sort(key=lambda f: (f.span.line, f.span.column, f.code))
-        result.files.append(checked)
+        else:
+            result.files.append(checked)
     return result
 
 
