@@ -126,7 +126,8 @@ class SigmaDocument:
         loader = yaml.SafeLoader("")
         try:
             return loader.construct_document(self.root)
-        except yaml.YAMLError as exc:
+        # ValueError: a timestamp-shaped value that is no date (2023-01-00).
+        except (yaml.YAMLError, ValueError) as exc:
             logger.debug("cannot construct '%s': %s", self.uri, exc)
             return None
         finally:
