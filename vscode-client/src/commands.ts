@@ -5,6 +5,7 @@ import { buildIndex } from './buildIndex';
 import { CoverageView } from './coverage';
 import type { RulescopeServer } from './server';
 import { type IndexStatusBar, SHOW_OUTPUT_COMMAND } from './statusBar';
+import { techniqueArgument } from './technique';
 
 export interface CommandDependencies {
   readonly server: RulescopeServer;
@@ -18,7 +19,10 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
 
   return [
     vscode.Disposable.from(coverage),
-    register('rulescope.showCoverage', () => coverage.show()),
+    // A code lens passes the technique id; the palette passes nothing, a menu a URI.
+    register('rulescope.showCoverage', (technique?: unknown) =>
+      coverage.show(techniqueArgument(technique)),
+    ),
     register('rulescope.buildIndex', async () => {
       if (await buildIndex(deps.output)) {
         // The server opened the old index file; a new process reads the new one.

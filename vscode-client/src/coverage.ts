@@ -1,7 +1,7 @@
 /**
- * "rulescope: Show technique coverage": the technique under the cursor, else one picked from
- * `rulescope coverage --list --json` (else typed in), rendered by
- * `rulescope coverage T --format html` in a webview.
+ * "rulescope: Show technique coverage": the technique given (by a code lens on `tags`), else the
+ * one under the cursor, else one picked from `rulescope coverage --list --json` (else typed in),
+ * rendered by `rulescope coverage T --format html` in a webview.
  */
 import * as vscode from 'vscode';
 
@@ -60,11 +60,14 @@ export class CoverageView implements vscode.Disposable {
 
   constructor(private readonly output: vscode.LogOutputChannel) {}
 
-  async show(): Promise<void> {
+  /** The coverage page of `given`, else of the technique under the cursor or picked. */
+  async show(given?: string): Promise<void> {
     const settings = readSettings();
     const interpreter = await discoverInterpreter(settings, this.output);
     const technique =
-      techniqueUnderCursor() ?? (await pickTechnique(interpreter.path, settings.indexPath));
+      given ??
+      techniqueUnderCursor() ??
+      (await pickTechnique(interpreter.path, settings.indexPath));
     if (technique === undefined) {
       return;
     }

@@ -1,6 +1,7 @@
 /**
- * ATT&CK technique ids: the one under the cursor in a Sigma tag (`attack.t1059.001`), and the
- * list printed by `rulescope coverage --list --json`. Pure: no `vscode` import.
+ * ATT&CK technique ids: the one under the cursor in a Sigma tag (`attack.t1059.001`), the one a
+ * code lens passes, and the list printed by `rulescope coverage --list --json`. Pure: no `vscode`
+ * import.
  */
 
 const TECHNIQUE_TAG = /attack\.(t\d{4}(?:\.\d{3})?)\b/gi;
@@ -27,6 +28,16 @@ export function techniqueAt(lineText: string, character: number): string | undef
 /** Whether `text` is a technique id such as `T1059` or `t1059.001`. */
 export function isTechniqueId(text: string): boolean {
   return TECHNIQUE_ID.test(text.trim());
+}
+
+/**
+ * The technique id a command was given (the server's code lens passes `T1082`), upper case.
+ * Anything else, such as the file URI an editor menu passes, is no technique.
+ */
+export function techniqueArgument(argument: unknown): string | undefined {
+  return typeof argument === 'string' && isTechniqueId(argument)
+    ? argument.trim().toUpperCase()
+    : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { isTechniqueId, parseTechniqueList, techniqueAt } from '../src/technique';
+import {
+  isTechniqueId,
+  parseTechniqueList,
+  techniqueArgument,
+  techniqueAt,
+} from '../src/technique';
 import { readCorpusFile } from './corpus';
+import { recorded } from './serverAids';
 
 const SEVEN_ZIP_RULE =
   'sigma/rules/windows/process_creation/proc_creation_win_7zip_password_compression.yml';
@@ -62,4 +68,25 @@ test('test_technique_list_reads_coverage_list_output', () => {
     { id: 'T1082', name: 'System Information Discovery', rules: 180 },
     { id: 'T1685', name: undefined, rules: 12 },
   ]);
+});
+
+test('test_technique_argument_from_code_lens', () => {
+  // The server's lens on the systeminfo rule's tags passes T1082; the LSASS rule's T1003.001.
+  const { rules } = recorded();
+  const [systeminfo] = rules.systeminfo.codeLenses;
+  const [lsass] = rules.lsass.codeLenses;
+  assert.ok(systeminfo && lsass);
+  assert.match(systeminfo.title, /^T1082: \d+ rules \(sigma \d+ · elastic \d+/);
+  assert.equal(systeminfo.command, 'rulescope.showCoverage');
+  assert.equal(techniqueArgument(systeminfo.arguments[0]), 'T1082');
+  assert.equal(techniqueArgument(lsass.arguments[0]), 'T1003.001');
+});
+
+test('test_technique_argument_ignores_what_else_a_command_gets', () => {
+  // The palette passes nothing and an editor menu a URI: neither is a technique.
+  assert.equal(techniqueArgument(undefined), undefined);
+  assert.equal(techniqueArgument({ scheme: 'file', path: '/rules/x.yml' }), undefined);
+  assert.equal(techniqueArgument('attack.t1082'), undefined);
+  assert.equal(techniqueArgument('TA0007'), undefined);
+  assert.equal(techniqueArgument(' t1560.001 '), 'T1560.001');
 });
