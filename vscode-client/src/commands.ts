@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 
 import { buildIndex } from './buildIndex';
 import { CoverageView } from './coverage';
+import { ConversionPreview, showSimilarRules } from './ruleAids';
 import type { RulescopeServer } from './server';
 import { type IndexStatusBar, SHOW_OUTPUT_COMMAND } from './statusBar';
 import { techniqueArgument } from './technique';
@@ -15,14 +16,19 @@ export interface CommandDependencies {
 
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
   const coverage = new CoverageView(deps.output);
+  const conversion = new ConversionPreview(deps.server, deps.output);
   const register = vscode.commands.registerCommand;
 
+  // Not `rulescope.similarRules` or `rulescope.convertRule`: vscode-languageclient registers the
+  // server's own command ids when it starts, and a second registration of an id fails.
   return [
-    vscode.Disposable.from(coverage),
+    vscode.Disposable.from(coverage, conversion),
     // A code lens passes the technique id; the palette passes nothing, a menu a URI.
     register('rulescope.showCoverage', (technique?: unknown) =>
       coverage.show(techniqueArgument(technique)),
     ),
+    register('rulescope.showSimilarRules', () => showSimilarRules(deps.server, deps.output)),
+    register('rulescope.previewConversion', () => conversion.show()),
     register('rulescope.buildIndex', async () => {
       if (await buildIndex(deps.output)) {
         // The server opened the old index file; a new process reads the new one.

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   LanguageClient,
   ResponseError,
   type LanguageClientOptions,
@@ -95,6 +96,19 @@ export class RulescopeServer implements vscode.Disposable {
     }
     const settings = serverSettingsPayload(readSettings());
     await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings });
+  }
+
+  /**
+   * Run one of the server's `workspace/executeCommand` commands (e.g. `rulescope.convertRule`),
+   * once a start in progress has finished; rejects when the server is not running.
+   */
+  async executeCommand(command: string, args: unknown[]): Promise<unknown> {
+    await this.queue.catch(() => undefined);
+    const client = this.client;
+    if (client?.isRunning() !== true) {
+      throw new Error(`the rulescope server is not running (${this.state})`);
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
   }
 
   dispose(): void {
