@@ -39,7 +39,7 @@ class RawServer:
         self,
         index: Path | None,
         cwd: Path | None = None,
-        stderr: IO[bytes] | int = subprocess.DEVNULL,
+        stderr: IO[bytes] | int | None = subprocess.DEVNULL,
     ) -> None:
         env = {**os.environ}
         if index is not None:
@@ -109,7 +109,7 @@ class RawServer:
         self, process_id: int | None = None, root: Path | None = None
     ) -> None:
         """initialize (with ``processId``) and initialized."""
-        params = {
+        params: dict[str, Any] = {
             "processId": process_id,
             "rootUri": root.as_uri() if root else None,
             "capabilities": {},

@@ -5,6 +5,9 @@
 - The parent named by ``initialize``'s ``processId`` is checked every
   ``PARENT_POLL_SECONDS``; when it is gone the server exits (status 1), even
   if something else still holds its stdin open.
+- :class:`AnsweringProtocol` answers a request whose parameters do not fit
+  the method (error -32602); pygls logs it and never replies, which leaves
+  the client waiting for ever.
 - :class:`BoundedStdin` stands between stdin and pygls' reader: a header line
   is read at most ``MAX_HEADER_BYTES`` at a time, and a body whose
   ``Content-Length`` exceeds ``MAX_MESSAGE_BYTES`` is read and dropped in
@@ -26,7 +29,11 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import BinaryIO, Final
+from types import SimpleNamespace
+from typing import Any, BinaryIO, Final
+
+from pygls.exceptions import JsonRpcException
+from pygls.protocol import LanguageServerProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -121,3 +128,20 @@ def end_process(code: int) -> None:
             stream.flush()
     logging.shutdown()
     os._exit(code)
+
+
+class AnsweringProtocol(LanguageServerProtocol):
+    """pygls' protocol, answering requests it cannot read instead of dropping them."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """The typed message; for an unreadable request, an error reply is sent."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            msg_id = data.get("id")
+            if isinstance(msg_id, bool) or not isinstance(msg_id, int | str):
+                msg_id = None  # JSON-RPC ids are strings or integers
+            if "method" in data and msg_id is not None:
+                self._send_response(msg_id, error=exc.to_response_error())
+            # A message pygls' dispatcher ignores (it is not JSON-RPC 2.0).
+            return SimpleNamespace(jsonrpc="unreadable")

@@ -24,7 +24,7 @@ from rulescope import __version__
 from rulescope.index.store import IndexUnavailable
 from rulescope.server.corpus import Corpus
 from rulescope.server.document import DocumentCache, SigmaDocument
-from rulescope.server.lifecycle import ExitStatus, watch_parent
+from rulescope.server.lifecycle import AnsweringProtocol, ExitStatus, watch_parent
 from rulescope.server.settings import Settings, merge_settings
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class RulescopeServer(LanguageServer):
     """A pygls server holding settings, the corpus and parsed documents."""
 
     def __init__(self, index_path: Path | None = None) -> None:
-        super().__init__("rulescope", __version__)
+        super().__init__("rulescope", __version__, protocol_cls=AnsweringProtocol)
         self.settings = Settings(index_path=index_path)
         #: The open index, or None when there is none yet.
         self.corpus: Corpus | None = None
