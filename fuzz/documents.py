@@ -73,4 +73,5 @@ def exercise(
         tally.timed("hover", hover_markdown, document, line, column, corpus, 20)
         tally.timed("completion", complete, lines, line, column, document, corpus)
     if corpus is not None:
-        tally.timed("inlay", reach_hints, document, corpus, 0, len(lines))
+        reach_of = corpus.corpus_reach
+        tally.timed("inlay", reach_hints, document, reach_of, 0, len(lines))
