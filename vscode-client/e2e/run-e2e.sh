@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test in real VS Code: package the extension, install it into code-server, build a
 # corpus index, open a Sigma rule from the corpus in headless Chromium and check what its author
-# sees (activation, Sigma language, hover, noisy-indicator diagnostic, completion).
+# sees (activation, Sigma language, hover, noisy-indicator diagnostic, completion, coverage,
+# code lens, conversion preview, similar rules).
 # Arguments go to `node --test`, e.g. --test-name-pattern=activates.
 #
 # Env: RULESCOPE_E2E_CACHE (code-server install, default ~/.cache/rulescope-e2e),

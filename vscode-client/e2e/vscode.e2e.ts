@@ -6,7 +6,9 @@
  * The rule is sigma/rules/windows/process_creation/proc_creation_win_systeminfo_execution.yml:
  * line 13 tags attack.t1082 (ATT&CK "System Information Discovery"); line 19,
  * `- Image|endswith: '\systeminfo.exe'`, is one branch of `condition: selection` on its own and
- * 23 corpus rules check it, over the noisy threshold of 20 that run-e2e.sh sets.
+ * 23 corpus rules check it, over the noisy threshold of 20 that run-e2e.sh sets. Line 11, `tags:`,
+ * carries the server's code lens for T1082; pySigma's Splunk backend writes the rule as
+ * `Image="*\\systeminfo.exe" OR OriginalFileName="sysinfo.exe"`.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -34,8 +36,10 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+const TAGS_LINE = 11;
 const TECHNIQUE_LINE = 13;
 const IMAGE_LINE = 19;
+const IMAGE_SELECTION = "- Image|endswith: '\\systeminfo.exe'";
 /** The server may still be loading the index when the first request comes. */
 const SERVER_WAIT_MS = 60_000;
 
@@ -168,5 +172,67 @@ test('test_e2e_coverage_command_opens_webview', { timeout: 120_000 }, async () =
     await tab.waitFor({ timeout: SERVER_WAIT_MS });
   } finally {
     await screenshot(page, 'coverage');
+  }
+});
+
+test('test_e2e_code_lens_conversion_and_similar_rules', { timeout: 180_000 }, async () => {
+  // The lens on tags counts T1082's rules and opens its coverage with the cursor elsewhere;
+  // Preview conversion shows the rule's Splunk query in a read-only document; a similar rule
+  // opens from its quick pick.
+  const coverageTab = page.locator('.tab', { hasText: 'Coverage: T1082' });
+  try {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+1');
+    // The completion test left line 19 without its value (and the editor may have saved it):
+    // put the rule's own line back. insertText, not type: typing a quote would close it.
+    await goTo(page, IMAGE_LINE, 1);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.insertText(IMAGE_SELECTION);
+    await goTo(page, TAGS_LINE, 1);
+    const lens = page.locator('.part.editor .codelens-decoration a', { hasText: 'T1082' });
+    const title = await waitForText(lens, (t) => /T1082: [\d,]+ rules/.test(t), SERVER_WAIT_MS);
+    assert.match(title, /^T1082: [\d,]+ rules \(sigma \d+/, `code lens: '${title}'`);
+    await screenshot(page, 'code-lens');
+
+    // The coverage test opened T1082 from the cursor; close it, and click from line 1.
+    await coverageTab.hover();
+    await coverageTab.locator('.codicon-close').click();
+    await coverageTab.waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+1');
+    await goTo(page, 1, 1);
+    await lens.first().click();
+    await coverageTab.waitFor({ timeout: SERVER_WAIT_MS });
+
+    await page.keyboard.press('Control+1');
+    await runCommand(page, 'rulescope: Preview conversion');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Splunk SPL' }).waitFor({
+      timeout: SERVER_WAIT_MS,
+    });
+    await input.fill('Splunk SPL');
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: 'Splunk SPL.spl' }).waitFor();
+    const query = page.locator('.part.editor .editor-group-container.active .view-lines');
+    const spl = 'Image="*\\\\systeminfo.exe" OR OriginalFileName="sysinfo.exe"';
+    const shown = await waitForText(query, (t) => t.includes(spl), 30_000);
+    assert.equal(shown.trim(), spl);
+    await screenshot(page, 'conversion');
+
+    // The one indexed rule sharing both indicators opens from the similar-rules quick pick.
+    await page.keyboard.press('Control+1');
+    await runCommand(page, 'rulescope: Show similar rules');
+    const webshell = page.locator('.quick-input-list .monaco-list-row', {
+      hasText: 'Webshell Detection With Command Line Keywords',
+    });
+    await webshell.waitFor({ timeout: SERVER_WAIT_MS });
+    assert.match(await webshell.innerText(), /sigma · 3\.2 % overlap/);
+    await screenshot(page, 'similar-rules');
+    await webshell.click();
+    await page
+      .locator('.tab.active', { hasText: 'proc_creation_win_webshell_recon_commands' })
+      .waitFor();
+  } finally {
+    await screenshot(page, 'rule-aids');
   }
 });
