@@ -166,3 +166,36 @@ def test_server_survives_an_absurd_content_length(small_index: Path) -> None:
         assert server.wait_exit(EXIT_SECONDS) == 0
     finally:
         server.kill()
+
+
+def test_server_with_damaged_index_keeps_index_free_diagnostics(
+    tmp_path: Path, small_index: Path, sigma_corpus: Path
+) -> None:
+    """A truncated index is refused; syntax and condition checks still come back."""
+    damaged = tmp_path / "index.sqlite"
+    damaged.write_bytes(small_index.read_bytes()[: small_index.stat().st_size // 2])
+    server = RawServer(damaged)
+    rule = sigma_corpus / SCREENSAVER
+    try:
+        server.initialize()
+        text = rule.read_text(encoding="utf-8").replace(
+            "condition: all of selection_*",
+            "condition: all of selection_* and not filter",
+        )
+        uri = rule.as_uri()
+        item = {"uri": uri, "languageId": "yaml", "version": 1, "text": text}
+        server.notify("textDocument/didOpen", {"textDocument": item})
+        shown, codes = "", set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (
+            "undefined_selection" in codes and shown
+        ):
+            message = server.messages.get(timeout=deadline - time.monotonic())
+            if message.get("method") == "window/showMessage":
+                shown = message["params"]["message"]
+            if message.get("method") == "textDocument/publishDiagnostics":
+                codes |= {d["code"] for d in message["params"]["diagnostics"]}
+        assert "undefined_selection" in codes
+        assert "rulescope index build" in shown
+    finally:
+        server.kill()
