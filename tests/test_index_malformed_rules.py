@@ -97,6 +97,6 @@ def test_index_build_records_malformed_rules(
     assert summary.files == len(written)
     assert written["intact"] in indexed
     assert written["empty"] not in indexed  # nothing to index, so a failure
-    for name, path in written.items():
-        assert path in indexed | failed, f"{name} neither indexed nor recorded"
+    for name, file in written.items():
+        assert file in indexed | failed, f"{name} neither indexed nor recorded"
     assert len(failed) >= 3, failed  # truncated, garbage or empty at least

@@ -51,7 +51,7 @@ async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
     )
     yield started
     await started.shutdown_session()
-    await started.stop()
+    await started.stop()  # type: ignore[no-untyped-call]
 
 
 def _hostile(rule: str) -> dict[str, tuple[str, str]]:
