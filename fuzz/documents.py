@@ -39,12 +39,16 @@ class Tally:
     slowest_document: str = ""
     current: str = ""
     codes: dict[str, int] = field(default_factory=dict)
+    #: Steps slower than a second, as (seconds, step, document).
+    over_a_second: list[tuple[float, str, str]] = field(default_factory=list)
 
     def timed(self, step: str, call: Callable[..., Any], *args: Any) -> Any:
         """Run ``call(*args)``, keeping the slowest step's time and name."""
         started = time.perf_counter()
         result = call(*args)
         elapsed = time.perf_counter() - started
+        if elapsed > 1.0:
+            self.over_a_second.append((elapsed, step, self.current))
         if elapsed > self.slowest_seconds:
             self.slowest_seconds, self.slowest_step = elapsed, step
             self.slowest_document = self.current

@@ -54,6 +54,8 @@ class MessageResult:
     crashes: list[str] = field(default_factory=list)
     slowest_seconds: float = 0.0
     slowest_method: str = ""
+    #: Replies slower than a second, as (seconds, method).
+    over_a_second: list[tuple[float, str]] = field(default_factory=list)
 
 
 class Session:
@@ -77,6 +79,8 @@ class Session:
         self.result.messages += 1
         reply = self.server.reply(msg_id, HANG_SECONDS)
         elapsed = time.perf_counter() - started
+        if elapsed > 1.0:
+            self.result.over_a_second.append((elapsed, method))
         if elapsed > self.result.slowest_seconds:
             self.result.slowest_seconds, self.result.slowest_method = elapsed, method
         return reply

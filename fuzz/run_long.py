@@ -101,6 +101,7 @@ def _documents(count: int, corpus: Corpus, run_seed: int) -> bool:
         f"{tally.slowest_step} {tally.slowest_seconds * 1000:,.0f} ms "
         f"(a mutation of {tally.slowest_document})"
     )
+    _say(f"  steps over 1 s: {len(tally.over_a_second)} {tally.over_a_second[:5]}")
     top = sorted(tally.codes.items(), key=lambda item: -item[1])[:12]
     _say("  diagnostic codes: " + ", ".join(f"{c} {n:,}" for c, n in top))
     for crash in tally.crashes[:5]:
@@ -120,6 +121,7 @@ def _messages(count: int, index: Path, run_seed: int) -> bool:
         f"slowest reply: {result.slowest_method} "
         f"{result.slowest_seconds * 1000:,.0f} ms"
     )
+    _say(f"  replies over 1 s: {len(result.over_a_second)} {result.over_a_second[:5]}")
     for crash in result.crashes[:5]:
         _say(crash[:3000])
     return bool(result.crashes) or result.slowest_seconds > REPLY_LIMIT_SECONDS
