@@ -19,9 +19,10 @@ from rulescope.server.condition import read_condition
 from rulescope.server.corpus import Corpus
 from rulescope.server.diagnostics import findings
 from rulescope.server.document import SigmaDocument, parse_document
-from rulescope.server.hover import hover_markdown
+from rulescope.server.hover import LiveCounts, hover_markdown
 from rulescope.server.locate import line_context
 from rulescope.server.settings import DEFAULT_NOISY_THRESHOLD, Settings, merge_settings
+from rulescope.server.workspace_index import own_rule_ids
 
 SCREENSAVER = (
     "rules/windows/process_creation/proc_creation_win_rundll32_installscreensaver.yml"
@@ -113,9 +114,9 @@ def test_noisy_indicator_needs_reach_and_standing_alone(
         text.replace("all of selection_*", "1 of selection_*"),
     )
 
-    assert noisy_findings(original, index, DEFAULT_NOISY_THRESHOLD) == []
+    assert noisy_findings(original, index.corpus_reach, DEFAULT_NOISY_THRESHOLD) == []
     assert {p.value for p in standalone_predicates(loosened)} >= {"\\rundll32.exe"}
-    noisy = noisy_findings(loosened, index, DEFAULT_NOISY_THRESHOLD)
+    noisy = noisy_findings(loosened, index.corpus_reach, DEFAULT_NOISY_THRESHOLD)
     assert [f.span.line for f in noisy if f.code == "noisy_indicator"][:1] == [18]
     assert "combine it with another condition" in noisy[0].message
 
@@ -227,3 +228,23 @@ def test_structure_error_messages_name_values_not_python_objects(
     assert errors, "the empty endswith value must be reported"
     assert all(" object at 0x" not in f.message for f in errors)
     assert any("an empty value (null)" in f.message for f in errors)
+
+
+def test_an_indexed_rule_does_not_count_against_itself(
+    sigma_corpus: Path, index: Corpus
+) -> None:
+    """Opened, a rule the index holds leaves its own copy out of reach and hover."""
+    document = _document(sigma_corpus, EXPLORER)
+    own = own_rule_ids(index, document)
+    image = next(p for p in document.predicates if p.value == "\\explorer.exe")
+    indicator = (image.field, image.operator, image.value)
+
+    assert len(own) == 1
+    assert index.corpus_reach(*indicator, own) == index.corpus_reach(*indicator) - 1
+    line, column = image.span.line, image.span.column + 1
+    plain = hover_markdown(document, line, column, index, 20)
+    live = hover_markdown(document, line, column, index, 20, LiveCounts(own))
+    assert plain is not None and live is not None
+    total = index.corpus_reach(*indicator)
+    assert f"Corpus reach: **{total}** rules" in plain[0]
+    assert f"Corpus reach: **{total - 1}** rules" in live[0]

@@ -6,6 +6,7 @@ needs one) to findings with stable codes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
@@ -29,6 +30,10 @@ def known_modifiers() -> frozenset[str]:
     from sigma.modifiers import modifier_mapping
 
     return frozenset(modifier_mapping)
+
+
+#: Counts the rules that check ``(field, operator, value)``.
+ReachOf = Callable[[str, str, str], int]
 
 
 def conditions(document: SigmaDocument) -> list[ScalarNode]:
@@ -156,14 +161,16 @@ def _alone_in(name: str, node: Node) -> list[DocPredicate]:
 
 
 def noisy_findings(
-    document: SigmaDocument, corpus: Corpus, threshold: int
+    document: SigmaDocument, reach_of: ReachOf, threshold: int
 ) -> list[Finding]:
-    """Standalone predicates whose corpus reach is at or above ``threshold``."""
+    """Standalone predicates whose reach is at or above ``threshold``.
+
+    ``reach_of`` counts the rules checking an indicator: the index's, or the
+    server's live view (the workspace in, the edited rule's own copy out).
+    """
     findings = []
     for predicate in standalone_predicates(document):
-        reach = corpus.corpus_reach(
-            predicate.field, predicate.operator, predicate.value
-        )
+        reach = reach_of(predicate.field, predicate.operator, predicate.value)
         if reach < threshold:
             continue
         message = (

@@ -193,13 +193,24 @@ class Corpus:
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def reach(
-        self, field_name: str, operator: str, value: str, here: RuleSet
+        self,
+        field_name: str,
+        operator: str,
+        value: str,
+        here: RuleSet,
+        exclude: RuleSet = frozenset(),
     ) -> IndicatorReach:
-        """Corpus reach of an indicator, and its rules among ``here``."""
+        """Corpus reach of an indicator, and its rules among ``here``.
+
+        Rules in ``exclude`` (the edited rule's own indexed version) are left
+        out, so a rule never counts against itself.
+        """
         key = indicator_key(field_name, operator, value)
         rows = self.db.execute(_REACH, key).fetchall()
         reach = IndicatorReach()
         for row in rows:
+            if row["id"] in exclude:
+                continue
             if not row["checks"]:
                 reach.excluded_by += 1
                 continue
@@ -211,9 +222,17 @@ class Corpus:
                 reach.examples.append((vendor, row["title"], row["rel_path"]))
         return reach
 
-    def corpus_reach(self, field_name: str, operator: str, value: str) -> int:
-        """How many rules check the indicator (not negated)."""
-        return self.reach(field_name, operator, value, frozenset()).corpus_reach
+    def corpus_reach(
+        self,
+        field_name: str,
+        operator: str,
+        value: str,
+        exclude: RuleSet = frozenset(),
+    ) -> int:
+        """How many rules check the indicator (not negated), ``exclude`` left out."""
+        return self.reach(
+            field_name, operator, value, frozenset(), exclude
+        ).corpus_reach
 
 
 _REACH = """

@@ -22,6 +22,7 @@ from rulescope.server.protocol import to_range
 from rulescope.server.settings import Settings
 from rulescope.server.similar import server_similar_findings
 from rulescope.server.validators import validator_findings
+from rulescope.server.workspace_index import live_reach
 
 if TYPE_CHECKING:
     from rulescope.server.server import RulescopeServer
@@ -57,9 +58,15 @@ _ERROR_KEYS: Final = (
 
 
 def quick_findings(
-    document: SigmaDocument, corpus: Corpus | None, settings: Settings
+    document: SigmaDocument,
+    corpus: Corpus | None,
+    settings: Settings,
+    reach_of: checks.ReachOf | None = None,
 ) -> list[Finding]:
-    """Findings that need no pySigma: syntax, conditions, tags, corpus checks."""
+    """Findings that need no pySigma: syntax, conditions, tags, corpus checks.
+
+    ``reach_of`` counts an indicator's rules; the index's count by default.
+    """
     if document.syntax_error is not None:
         problem = document.syntax_error
         return [Finding(problem.code, problem.message, "error", problem.span)]
@@ -68,16 +75,21 @@ def quick_findings(
     found = checks.condition_findings(document) + checks.modifier_findings(document)
     if corpus is not None:
         found += checks.technique_findings(document, corpus)
-        found += checks.noisy_findings(document, corpus, settings.noisy_threshold)
+        found += checks.noisy_findings(
+            document, reach_of or corpus.corpus_reach, settings.noisy_threshold
+        )
         found += checks.field_findings(document, corpus)
     return found
 
 
 def findings(
-    document: SigmaDocument, corpus: Corpus | None, settings: Settings
+    document: SigmaDocument,
+    corpus: Corpus | None,
+    settings: Settings,
+    reach_of: checks.ReachOf | None = None,
 ) -> list[Finding]:
     """Every finding: the quick ones, pySigma's structure errors, the validators."""
-    found = quick_findings(document, corpus, settings)
+    found = quick_findings(document, corpus, settings, reach_of)
     if document.root is None or document.syntax_error is not None:
         return found
     rule = document.sigma_rule()
@@ -145,12 +157,14 @@ def publish(server: RulescopeServer, uri: str, quick: bool = False) -> None:
     """Compute and publish a document's diagnostics; failures publish nothing."""
     try:
         sigma, text_document = server.document(uri)
-        if not server.serves(sigma):
+        served = server.serves(sigma)
+        live = live_reach(server, sigma) if served and server.corpus else None
+        if not served:
             found: list[Finding] = []
         elif quick:
-            found = quick_findings(sigma, server.corpus, server.settings)
+            found = quick_findings(sigma, server.corpus, server.settings, live)
         else:
-            found = findings(sigma, server.corpus, server.settings)
+            found = findings(sigma, server.corpus, server.settings, live)
             found += server_similar_findings(server, sigma)
         diagnostics = to_diagnostics(text_document, found)
     except Exception:

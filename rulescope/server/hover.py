@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from rulescope.server.corpus import Corpus
+from rulescope.server.checks import ReachOf
+from rulescope.server.corpus import Corpus, RuleSet
 from rulescope.server.document import SigmaDocument, Span
 from rulescope.server.hover_text import (
     field_markdown,
@@ -17,9 +19,19 @@ from rulescope.server.hover_text import (
 )
 from rulescope.server.locate import Location, locate
 from rulescope.server.protocol import from_position, guarded, to_range
+from rulescope.server.workspace_index import own_rule_ids, workspace_counts
 
 if TYPE_CHECKING:
     from rulescope.server.server import RulescopeServer
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCounts:
+    """The server's live view of reach: the edited rule's own indexed copy left
+    out, and the workspace's rules (not yet indexed) counted in."""
+
+    own: RuleSet = frozenset()
+    in_workspace: ReachOf | None = None
 
 
 def hover_markdown(
@@ -28,13 +40,14 @@ def hover_markdown(
     column: int,
     corpus: Corpus | None,
     noisy_threshold: int,
+    live: LiveCounts = LiveCounts(),
 ) -> tuple[str, Span] | None:
     """The hover text at (line, column) and the span it is about, or None."""
     location = locate(document, line, column)
     if location is None:
         return None
     if location.path[0] == "detection":
-        text = _detection_hover(document, location, corpus, noisy_threshold)
+        text = _detection_hover(document, location, corpus, noisy_threshold, live)
     elif corpus is None:
         return None
     elif location.path == ("tags",) and location.role == "value":
@@ -60,6 +73,7 @@ def _detection_hover(
     location: Location,
     corpus: Corpus | None,
     noisy_threshold: int,
+    live: LiveCounts,
 ) -> str | None:
     path = location.path
     if len(path) < 2 or path[1] in ("condition", "timeframe"):
@@ -72,11 +86,13 @@ def _detection_hover(
 
     for predicate in document.predicates:
         if predicate.span == location.span:
-            reach = corpus.reach(
-                predicate.field, predicate.operator, predicate.value, here
-            )
+            indicator = (predicate.field, predicate.operator, predicate.value)
+            reach = corpus.reach(*indicator, here, live.own)
+            extra = live.in_workspace(*indicator) if live.in_workspace else 0
             shown = f"{predicate.field} {predicate.operator} '{predicate.value}'"
-            return value_markdown(shown, reach, document.techniques, noisy_threshold)
+            return value_markdown(
+                shown, reach, document.techniques, noisy_threshold, extra
+            )
     return None
 
 
@@ -88,8 +104,13 @@ def register(server: RulescopeServer) -> None:
     def on_hover(params: types.HoverParams) -> types.Hover | None:
         sigma, text_document = server.document(params.text_document.uri)
         line, column = from_position(text_document, params.position)
+        corpus = server.corpus
+        live = LiveCounts()
+        if corpus is not None and server.serves(sigma):
+            own = own_rule_ids(corpus, sigma)
+            live = LiveCounts(own, workspace_counts(server, sigma))
         found = hover_markdown(
-            sigma, line, column, server.corpus, server.settings.noisy_threshold
+            sigma, line, column, corpus, server.settings.noisy_threshold, live
         )
         if found is None:
             return None

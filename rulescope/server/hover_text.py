@@ -108,9 +108,16 @@ def field_markdown(
 
 
 def value_markdown(
-    shown: str, reach: IndicatorReach, techniques: tuple[str, ...], threshold: int
+    shown: str,
+    reach: IndicatorReach,
+    techniques: tuple[str, ...],
+    threshold: int,
+    in_workspace: int = 0,
 ) -> str:
-    """Rules here, corpus reach by vendor, a noise verdict and example rules."""
+    """Rules here, corpus reach by vendor, a noise verdict and example rules.
+
+    ``in_workspace`` counts the workspace's rules the index does not hold yet.
+    """
     scope = ", ".join(techniques) or "this rule's techniques (none tagged)"
     lines = [
         f"**{shown}**",
@@ -118,9 +125,12 @@ def value_markdown(
         f"Corpus reach: **{reach.corpus_reach}** rules ({vendor_line(reach.by_vendor)})"
         + (f"; excluded by {reach.excluded_by}" if reach.excluded_by else ""),
     ]
-    if reach.corpus_reach >= threshold:
+    if in_workspace:
+        lines.append(f"In this workspace: **{in_workspace}** more rules")
+    total = reach.corpus_reach + in_workspace
+    if total >= threshold:
         lines.append(
-            f"⚠ Common: {reach.corpus_reach} rules check it (noisy from {threshold}); "
+            f"⚠ Common: {total} rules check it (noisy from {threshold}); "
             "combine it with another condition."
         )
     for vendor, title, path in reach.examples:

@@ -211,33 +211,32 @@ def own_rule_ids(corpus: Corpus, document: SigmaDocument) -> frozenset[int]:
     return frozenset(row[0] for row in rows)
 
 
+def workspace_counts(
+    server: RulescopeServer, document: SigmaDocument
+) -> Callable[[str, str, str], int]:
+    """How many other workspace rules (not yet indexed) check an indicator."""
+    corpus = server.corpus
+    assert corpus is not None
+    others = workspace_rules(server).rules(corpus, document.uri)
+    in_workspace = Counter(key for rule in others for key in rule.keys)
+
+    def count(field: str, operator: str, value: str) -> int:
+        return in_workspace[indicator_key(field, operator, value)]
+
+    return count
+
+
 def live_reach(
     server: RulescopeServer, document: SigmaDocument
 ) -> Callable[[str, str, str], int]:
     """Reach for this document: its own indexed version out, the workspace in."""
     corpus = server.corpus
     assert corpus is not None
-    own = _ids_sql(own_rule_ids(corpus, document))
-    others = workspace_rules(server).rules(corpus, document.uri)
-    in_workspace = Counter(key for rule in others for key in rule.keys)
+    own = own_rule_ids(corpus, document)
+    in_workspace = workspace_counts(server, document)
 
     def reach(field: str, operator: str, value: str) -> int:
-        key = indicator_key(field, operator, value)
-        total = corpus.corpus_reach(field, operator, value) + in_workspace[key]
-        if own:
-            row = corpus.db.execute(_OWN_CHECKS.format(ids=own), key).fetchone()
-            total -= row[0]
-        return total
+        indexed = corpus.corpus_reach(field, operator, value, own)
+        return indexed + in_workspace(field, operator, value)
 
     return reach
-
-
-def _ids_sql(rules: frozenset[int]) -> str:
-    return ",".join(str(int(rule)) for rule in rules)
-
-
-_OWN_CHECKS = """
-SELECT COUNT(DISTINCT rule) FROM predicates
-WHERE key_field = ? AND key_operator = ? AND key_value = ? AND negated = 0
-  AND rule IN ({ids})
-"""
