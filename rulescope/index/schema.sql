@@ -77,6 +77,17 @@ CREATE INDEX predicates_key
     ON predicates (key_field, key_operator, key_value, rule, negated);
 CREATE INDEX predicates_field ON predicates (field, operator);
 
+-- Every indicator's reach, computed once at the end of the build: how many
+-- rules check it (a predicate not negated) and how many only exclude it.
+CREATE TABLE indicators (
+    key_field TEXT NOT NULL,
+    key_operator TEXT NOT NULL,
+    key_value TEXT NOT NULL,
+    reach INTEGER NOT NULL,
+    excluded_by INTEGER NOT NULL,
+    PRIMARY KEY (key_field, key_operator, key_value)
+) WITHOUT ROWID;
+
 -- Files that could not be indexed (kind 'file') and queries that did not
 -- parse (kind 'query', their rule is kept without predicates).
 CREATE TABLE failures (

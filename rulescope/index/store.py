@@ -23,7 +23,7 @@ from rulescope.index.catalog import Catalog
 from rulescope.index.fields import indicator_key
 from rulescope.index.model import Failure, Rule
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class IndexUnavailable(Exception):
@@ -169,11 +169,22 @@ class IndexWriter:
         )
 
     def finish(self) -> None:
-        """Write the build facts; called once the build has succeeded."""
+        """Write indicator reach and the build facts, once the build succeeded."""
+        self._db.execute(_FILL_INDICATORS)
         self._db.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(self._meta.items())
         )
         self._db.execute("ANALYZE")
+
+
+_FILL_INDICATORS = """
+INSERT INTO indicators
+SELECT key_field, key_operator, key_value,
+       COUNT(DISTINCT CASE WHEN negated = 0 THEN rule END),
+       COUNT(DISTINCT rule) - COUNT(DISTINCT CASE WHEN negated = 0 THEN rule END)
+FROM predicates
+GROUP BY key_field, key_operator, key_value
+"""
 
 
 def _rule_row(rule_key: int, rule: Rule, rel_path: str) -> tuple[object, ...]:

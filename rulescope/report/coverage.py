@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from heapq import nsmallest
 from typing import Any
 
 from rulescope.index.model import VENDORS
@@ -64,15 +65,15 @@ def build_report(
 ) -> dict[str, Any]:
     """The report's sections from the technique's rules and their reach."""
     fields = field_rows(rules)
-    indicators = indicator_rows(rules, reach)
+    indicators, indicators_total = indicator_rows(rules, reach, INDICATOR_ROWS)
     return {
         "technique": technique_section(context, technique_id, rules, exact),
         "vendors": list(vendors) or list(VENDORS),
         "events": event_section(context, rules),
         "fields": fields[:FIELD_ROWS],
         "fields_total": len(fields),
-        "indicators": indicators[:INDICATOR_ROWS],
-        "indicators_total": len(indicators),
+        "indicators": indicators,
+        "indicators_total": indicators_total,
         "reach_note": REACH_NOTE,
         "rules": rule_section(rules, reach),
     }
@@ -181,20 +182,31 @@ def field_rows(rules: list[RuleRecord]) -> list[dict[str, Any]]:
     return rows
 
 
-def indicator_rows(rules: list[RuleRecord], reach: ReachTable) -> list[dict[str, Any]]:
-    """Indicators the rules look for, with rules here beside corpus reach."""
+def indicator_rows(
+    rules: list[RuleRecord], reach: ReachTable, limit: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The top ``limit`` indicators the rules look for, and how many there are.
+
+    Each row gives rules here beside corpus reach; only the rows shown are
+    built, since a broad technique's rules check thousands of indicators.
+    """
     here: Counter[IndicatorKey] = Counter()
     written: Counter[tuple[IndicatorKey, str, str]] = Counter()
     for rule in rules:
         for predicate in rule.indicators():
             here[predicate.key] += 1
             written[(predicate.key, predicate.operator, predicate.value)] += 1
+
+    def order(key: IndicatorKey) -> tuple[int, int, str]:
+        return (-here[key], -reach.get(key, (0, 0))[0], key[0])
+
+    ranked = sorted(here, key=order) if limit is None else nsmallest(limit, here, order)
     # Show each indicator as most of its rules write it (``in`` stays ``in``).
     shown: dict[IndicatorKey, tuple[str, str]] = {}
     for (key, operator, value), _ in written.most_common():
         shown.setdefault(key, (operator, value))
     rows: list[dict[str, Any]] = []
-    for key, rules_here in here.items():
+    for key in ranked:
         operator, value = shown[key]
         reach_count, excluded_by = reach.get(key, (0, 0))
         rows.append(
@@ -202,14 +214,13 @@ def indicator_rows(rules: list[RuleRecord], reach: ReachTable) -> list[dict[str,
                 "field": key[0],
                 "operator": operator,
                 "value": value,
-                "rules_here": rules_here,
+                "rules_here": here[key],
                 "corpus_reach": reach_count,
                 "excluded_by": excluded_by,
-                "only_here": reach_count == rules_here,
+                "only_here": reach_count == here[key],
             }
         )
-    rows.sort(key=lambda r: (-r["rules_here"], -r["corpus_reach"], r["field"]))
-    return rows
+    return rows, len(here)
 
 
 def rule_section(rules: list[RuleRecord], reach: ReachTable) -> dict[str, Any]:

@@ -117,18 +117,14 @@ def _predicate(row: tuple[Any, ...]) -> PredicateRecord:
 
 
 _REACH = """
-SELECT p.key_field, p.key_operator, p.key_value,
-       COUNT(DISTINCT CASE WHEN p.negated = 0 THEN p.rule END),
-       COUNT(DISTINCT p.rule)
+SELECT i.key_field, i.key_operator, i.key_value, i.reach, i.excluded_by
 FROM {source}
-GROUP BY p.key_field, p.key_operator, p.key_value
 """
 
 _KEYS_OF = """
 (SELECT DISTINCT key_field, key_operator, key_value FROM predicates
  WHERE negated = 0 AND rule IN ({selection})) AS k
-JOIN predicates AS p ON p.key_field = k.key_field
- AND p.key_operator = k.key_operator AND p.key_value = k.key_value
+JOIN indicators AS i USING (key_field, key_operator, key_value)
 """
 
 
@@ -139,7 +135,7 @@ def corpus_reach(db: sqlite3.Connection, selection: Selection | None) -> ReachTa
     table). A rule that both checks and excludes an indicator counts as reach;
     ``excluded_by`` counts the rules that only exclude it.
     """
-    source = "predicates AS p"
+    source = "indicators AS i"
     params: tuple[str, ...] = ()
     if selection is not None:
         source = _KEYS_OF.format(selection=selection.sql)
@@ -147,7 +143,7 @@ def corpus_reach(db: sqlite3.Connection, selection: Selection | None) -> ReachTa
     cursor = db.cursor()
     cursor.row_factory = None
     rows = cursor.execute(_REACH.format(source=source), params)
-    return {(r[0], r[1], r[2]): (r[3], r[4] - r[3]) for r in rows}
+    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
 
 
 def tactic_names(db: sqlite3.Connection) -> dict[str, str]:
