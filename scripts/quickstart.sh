@@ -25,7 +25,7 @@ if "${rulescope[@]}" coverage --help >/dev/null 2>&1; then
 fi
 cat <<MSG
 
-Connect an editor: the language server is '$(pwd)/.venv/bin/python -m rulescope serve'.
+Connect an editor: the language server is '$(pwd)/.venv/bin/python -P -m rulescope serve'.
 VS Code: build and install the extension from vscode-client/ (see vscode-client/README.md)
 and set "rulescope.interpreter" to '$(pwd)/.venv/bin/python'.
 Neovim, Helix, Zed and Emacs: see docs/editors.md.

@@ -19,7 +19,7 @@ vim.cmd("edit " .. vim.fn.fnameescape(rule))
 local bufnr = vim.api.nvim_get_current_buf()
 local client_id = vim.lsp.start_client({
   name = "rulescope",
-  cmd = { python, "-m", "rulescope", "serve" },
+  cmd = { python, "-P", "-m", "rulescope", "serve" },
   root_dir = vim.fn.fnamemodify(rule, ":h"),
 })
 result.attached = vim.lsp.buf_attach_client(bufnr, client_id)

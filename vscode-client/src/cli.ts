@@ -43,7 +43,7 @@ export function runRulescope(
   options: CliOptions = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, ['-m', 'rulescope', ...args], {
+    const child = spawn(python, ['-P', '-m', 'rulescope', ...args], {
       cwd: options.cwd,
       signal: options.signal,
       timeout: options.timeoutMs,

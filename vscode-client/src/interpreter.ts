@@ -78,16 +78,21 @@ export type ImportCheck =
 /** Run `<python> -c "import rulescope"` and say whether the package imports there. */
 export function checkImportable(python: string, timeoutMs = 20_000): Promise<ImportCheck> {
   return new Promise((resolve) => {
-    execFile(python, ['-c', 'import rulescope'], { timeout: timeoutMs }, (error, _out, stderr) => {
-      if (!error) {
-        resolve({ ok: true });
-        return;
-      }
+    execFile(
+      python,
+      ['-P', '-c', 'import rulescope'],
+      { timeout: timeoutMs },
+      (error, _out, stderr) => {
+        if (!error) {
+          resolve({ ok: true });
+          return;
+        }
 
-      const notFound = 'code' in error && error.code === 'ENOENT';
-      const detail = stderr.trim() || error.message;
-      resolve({ ok: false, reason: notFound ? 'not-found' : 'not-importable', detail });
-    });
+        const notFound = 'code' in error && error.code === 'ENOENT';
+        const detail = stderr.trim() || error.message;
+        resolve({ ok: false, reason: notFound ? 'not-found' : 'not-importable', detail });
+      },
+    );
   });
 }
 

@@ -29,7 +29,9 @@ function serverOptions(python: string, settings: RulescopeSettings): ServerOptio
   // --log-level is an option of the top-level parser, so it goes before the subcommand.
   const verbose =
     vscode.workspace.getConfiguration(SECTION).get<string>('trace.server') === 'verbose';
-  const args = ['-m', 'rulescope', ...(verbose ? ['--log-level', 'DEBUG'] : []), 'serve'];
+  // -P keeps the workspace folder (the server's working directory) off the import path, so
+  // no module of the opened folder can stand in for rulescope's own.
+  const args = ['-P', '-m', 'rulescope', ...(verbose ? ['--log-level', 'DEBUG'] : []), 'serve'];
   if (settings.indexPath) {
     args.push('--index', settings.indexPath);
   }
