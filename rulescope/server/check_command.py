@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from rulescope.index.store import IndexUnavailable
-from rulescope.server.check_formats import to_json, to_sarif, to_text
-from rulescope.server.check_run import SEVERITIES, MissingPath, check_paths, fails
 from rulescope.server.corpus import Corpus
+from rulescope.server.findings import SEVERITIES
 from rulescope.server.settings import DEFAULT_NOISY_THRESHOLD, Settings
 
 logger = logging.getLogger(__name__)
 
-FORMATS: Final = {"text": to_text, "json": to_json, "sarif": to_sarif}
+FORMATS: Final = ("text", "json", "sarif")
 
 
 def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
@@ -65,6 +64,12 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     """Check the paths, print the findings, and return the exit status."""
+    # The checks pull in lsprotocol and pySigma: imported here, not for
+    # every command the CLI runs.
+    from rulescope.server.check_formats import to_json, to_sarif, to_text
+    from rulescope.server.check_run import MissingPath, check_paths, fails
+
+    formats = {"text": to_text, "json": to_json, "sarif": to_sarif}
     settings = Settings(
         index_path=Path(args.index) if args.index else None,
         noisy_threshold=max(1, args.noisy_threshold),
@@ -81,7 +86,7 @@ def run_check(args: argparse.Namespace) -> int:
     finally:
         if corpus is not None:
             corpus.close()
-    sys.stdout.write(FORMATS[args.format](result))
+    sys.stdout.write(formats[args.format](result))
 
     counts = ", ".join(f"{n} {severity}" for severity, n in result.counts().items())
     elapsed = time.perf_counter() - started

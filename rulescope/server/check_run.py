@@ -21,14 +21,13 @@ from rulescope.index.store import IndexUnavailable
 from rulescope.server.corpus import Corpus
 from rulescope.server.diagnostics import findings
 from rulescope.server.document import Span, parse_document
-from rulescope.server.findings import Finding
+from rulescope.server.findings import SEVERITIES, Finding
 from rulescope.server.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES: Final = (".yml", ".yaml")
 #: Severities from the most to the least serious.
-SEVERITIES: Final = ("error", "warning", "information", "hint")
 
 
 @dataclass(slots=True)

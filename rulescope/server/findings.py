@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from rulescope.server.document import Span
+
+#: Finding severities, most serious first.
+SEVERITIES: Final = ("error", "warning", "information", "hint")
 
 
 @dataclass(slots=True, frozen=True)
