@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Final
 
 from rulescope.index.store import IndexUnavailable
+from rulescope.server.checks import ReachOf
 from rulescope.server.corpus import Corpus
 from rulescope.server.diagnostics import findings
-from rulescope.server.document import Span, parse_document
+from rulescope.server.document import SigmaDocument, Span, parse_document
 from rulescope.server.findings import SEVERITIES, Finding
 from rulescope.server.settings import Settings
+from rulescope.server.workspace_index import own_rule_ids
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +94,21 @@ def check_file(path: Path, corpus: Corpus | None, settings: Settings) -> FileRes
     document = parse_document(path.resolve().as_uri(), 0, text)
     if document.syntax_error is None and not document.is_sigma:
         raise NotARule(path)
-    found = findings(document, corpus, settings)
+    found = findings(document, corpus, settings, _reach_without(corpus, document))
     found.sort(key=lambda f: (f.span.line, f.span.column, f.code))
     return FileResult(path, found)
+
+
+def _reach_without(corpus: Corpus | None, document: SigmaDocument) -> ReachOf | None:
+    """Reach that leaves out the index's own copy of the checked rule."""
+    if corpus is None:
+        return None
+    own = own_rule_ids(corpus, document)
+
+    def reach(field: str, operator: str, value: str) -> int:
+        return corpus.corpus_reach(field, operator, value, own)
+
+    return reach
 
 
 def _checked(
