@@ -146,6 +146,8 @@ def test_cli_stats_and_reach_json(made_index: Path) -> None:
         sigma
     )
     assert sigma["failures"][0]["path"].endswith("broken.yml")
+    assert list(sigma["failures_by_reason"].values()) == [1]
+    assert next(iter(sigma["failures_by_reason"])).startswith("invalid YAML")
     result = _rulescope(
         "reach", "FileName", "eq", "rundll32.exe", "--json", "--index", str(made_index)
     )

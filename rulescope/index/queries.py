@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,12 @@ def index_stats(db: sqlite3.Connection) -> dict[str, Any]:
                 "kind": row["kind"],
             }
         )
+    for counts in vendors.values():
+        counts["failures_by_reason"] = _by_reason(counts["failures"])
+    for row in db.execute(_UNMAPPED_FIELDS):
+        vendor, field_name = row["field"].split(":", 1)
+        unmapped = vendors.setdefault(vendor, _empty_vendor())
+        unmapped.setdefault("unmapped_fields", {})[field_name] = row["predicates"]
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     return {
         "vendors": vendors,
@@ -65,6 +72,32 @@ LEFT JOIN (
 ) AS p ON p.rule = r.id
 GROUP BY r.vendor ORDER BY r.vendor
 """
+
+
+#: Fields no map turned canonical, kept as ``vendor:name``: the most used per
+#: vendor, so a reviewer sees what the field map lacks.
+_UNMAPPED_FIELDS = """
+SELECT field, predicates FROM (
+    SELECT field, COUNT(*) AS predicates,
+           ROW_NUMBER() OVER (
+               PARTITION BY substr(field, 1, instr(field, ':') - 1)
+               ORDER BY COUNT(*) DESC, field
+           ) AS place
+    FROM predicates WHERE instr(field, ':') > 0 GROUP BY field
+) WHERE place <= 20 ORDER BY field
+"""
+
+
+_CLAUSE_PREFIX = re.compile(r"^\w+\[\d+\]: ")
+
+
+def _by_reason(failures: list[dict[str, Any]]) -> dict[str, int]:
+    """Failures counted by reason, without the clause a query reason names."""
+    counts: dict[str, int] = {}
+    for failure in failures:
+        reason = _CLAUSE_PREFIX.sub("", str(failure["reason"]))
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def _empty_vendor() -> dict[str, Any]:
