@@ -42,6 +42,7 @@ from rulescope.index.sources.elastic_predicates import (
     QuerySyntaxError,
     pattern_operator,
     raw_predicate,
+    unescape,
 )
 
 _COMPARISONS = {
@@ -267,17 +268,7 @@ def _unquote(text: str) -> str:
     """A string literal's value: triple-quoted strings are raw."""
     if text.startswith('"""'):
         return text[3:-3]
-    body = text[1:-1]
-    chars: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and body[index + 1 : index + 2] in _STRING_ESCAPES:
-            index += 1
-            char = _STRING_ESCAPES[body[index]]
-        chars.append(char)
-        index += 1
-    return "".join(chars)
+    return unescape(text[1:-1], _STRING_ESCAPES)
 
 
 def _like_operator(pattern: str) -> tuple[str, str]:

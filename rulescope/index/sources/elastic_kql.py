@@ -27,6 +27,7 @@ from rulescope.index.sources.elastic_predicates import (
     QuerySyntaxError,
     pattern_operator,
     raw_predicate,
+    unescape,
 )
 
 _RANGE_OPERATORS = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
@@ -140,19 +141,9 @@ def _read_value(node: Tree[Token] | Token) -> tuple[str, list[str | None]]:
 
 def _unquote(text: str) -> str:
     """A quoted KQL string without its quotes and escapes."""
-    body = text[1:-1]
-    chars: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        # Kibana unescapes only \\, \" and whitespace escapes in a phrase:
-        # "C:\Windows" keeps its backslash.
-        if char == "\\" and body[index + 1 : index + 2] in _QUOTED_ESCAPES:
-            index += 1
-            char = _QUOTED_ESCAPES[body[index]]
-        chars.append(char)
-        index += 1
-    return "".join(chars)
+    # Kibana unescapes only \\, \" and whitespace escapes in a phrase:
+    # "C:\Windows" keeps its backslash.
+    return unescape(text[1:-1], _QUOTED_ESCAPES)
 
 
 def _unescape_unquoted(text: str) -> tuple[str, list[str | None]]:

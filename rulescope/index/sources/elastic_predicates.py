@@ -8,7 +8,7 @@ onto canonical fields and rule-file lines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rulescope.index.model import Predicate
 
@@ -45,6 +45,23 @@ def raw_predicate(
         clause=clause,
         line=line,
     )
+
+
+def unescape(body: str, escapes: Mapping[str, str]) -> str:
+    """A string literal's body with each ``\\x`` in ``escapes`` replaced.
+
+    A backslash before any other character stays as written.
+    """
+    chars: list[str] = []
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and body[index + 1 : index + 2] in escapes:
+            index += 1
+            char = escapes[body[index]]
+        chars.append(char)
+        index += 1
+    return "".join(chars)
 
 
 def split_wildcards(text: str) -> list[str | None]:
