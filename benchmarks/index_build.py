@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import tomllib
 from pathlib import Path
 
-import psutil
 import yaml
+from _measure import run_child
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,26 +49,9 @@ def timed_build(corpus: Path, vendors: list[str], index: Path) -> tuple[float, i
     command += ["--index", str(index)]
     for vendor in vendors:
         command += ["--source", f"{vendor}={corpus / vendor}"]
-    started = time.perf_counter()
-    process = psutil.Popen(command, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss(process))
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    summary = process.stderr.read().strip().splitlines() if process.stderr else []
-    if process.returncode != 0:
-        raise SystemExit(f"build failed: {summary[-1:]}")
-    print(f"  {summary[0] if summary else ''}")
-    return elapsed, peak
-
-
-def _tree_rss(process: psutil.Process) -> int:
-    try:
-        members = [process, *process.children(recursive=True)]
-        return sum(member.memory_info().rss for member in members)
-    except psutil.Error:
-        return 0
+    run = run_child(command)
+    print(f"  {run.stderr[0] if run.stderr else ''}")
+    return run.seconds, run.peak_rss
 
 
 def main() -> int:
