@@ -13,9 +13,8 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from rulescope.index.catalog import is_technique_id
+from rulescope.index.catalog import Technique, is_technique_id
 from rulescope.report import ReportError
-from rulescope.report.model import TechniqueRecord
 from rulescope.report.queries import (
     attack_version,
     event_titles,
@@ -34,7 +33,7 @@ class Context:
     #: Every catalog technique id -> name.
     names: dict[str, str] = field(default_factory=dict)
     #: Full records; all of them for a site, the page's own for one report.
-    techniques: dict[str, TechniqueRecord] = field(default_factory=dict)
+    techniques: dict[str, Technique] = field(default_factory=dict)
     tactics: dict[str, str] = field(default_factory=dict)
     events: dict[tuple[str, int], str] = field(default_factory=dict)
     tagged: set[str] = field(default_factory=set)
@@ -51,12 +50,16 @@ class Context:
             tagged=tagged_techniques(db),
         )
 
-    def technique(self, technique_id: str) -> TechniqueRecord:
-        """The catalog record, or a bare one flagged as not in the catalog."""
+    def technique(self, technique_id: str) -> Technique:
+        """The catalog record, or a bare one for an id the catalog lacks."""
         known = self.techniques.get(technique_id)
         if known is not None:
             return known
-        return TechniqueRecord(id=technique_id, in_catalog=False)
+        return Technique(id=technique_id, name="")
+
+    def in_catalog(self, technique_id: str) -> bool:
+        """Whether the loaded catalog records know ``technique_id`` (newer ids not)."""
+        return technique_id in self.techniques
 
     def name(self, technique_id: str) -> str:
         """The technique's catalog name, empty when the catalog lacks it."""
@@ -101,14 +104,14 @@ class Context:
 
 def load_records(
     db: sqlite3.Connection, ids: list[str] | None = None
-) -> dict[str, TechniqueRecord]:
+) -> dict[str, Technique]:
     """Full catalog records: of ``ids``, or of every technique."""
     sql, params = "SELECT * FROM techniques", tuple(ids or ())
     if ids is not None:
         sql += f" WHERE id IN ({','.join('?' * len(ids))})"
     records = {}
     for row in db.execute(sql, params):
-        records[row["id"]] = TechniqueRecord(
+        records[row["id"]] = Technique(
             id=row["id"],
             name=row["name"],
             description=row["description"],

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from heapq import nsmallest
 from typing import Any
 
+from rulescope.index.catalog import Technique
 from rulescope.index.model import VENDORS
 from rulescope.report.catalog import Context, first_paragraph, load_records
 from rulescope.report.model import (
@@ -22,7 +23,6 @@ from rulescope.report.model import (
     PredicateRecord,
     ReachTable,
     RuleRecord,
-    TechniqueRecord,
 )
 from rulescope.report.queries import corpus_reach, load_rules, technique_rules
 
@@ -92,7 +92,7 @@ def technique_section(
     return {
         "id": technique_id,
         "name": record.name,
-        "in_catalog": record.in_catalog,
+        "in_catalog": context.in_catalog(technique_id),
         "attack_version": context.attack_version,
         "tactics": [{"id": t, "name": context.tactics.get(t, t)} for t in tactics],
         "tactics_from": "catalog" if record.tactics else "rules",
@@ -107,7 +107,7 @@ def technique_section(
     }
 
 
-def technique_tactics(record: TechniqueRecord, rules: list[RuleRecord]) -> list[str]:
+def technique_tactics(record: Technique, rules: list[RuleRecord]) -> list[str]:
     """The catalog's tactics; for an id the catalog lacks, its rules' main tactics.
 
     Rules tag tactics for the whole rule, not per technique, so only the

@@ -88,19 +88,3 @@ class RuleRecord:
         if technique in self.techniques:
             return True
         return not exact and any(t.split(".")[0] == technique for t in self.techniques)
-
-
-@dataclass(slots=True)
-class TechniqueRecord:
-    """A technique as the catalog knows it; ``in_catalog`` is false for newer ids."""
-
-    id: str
-    name: str = ""
-    description: str = ""
-    url: str = ""
-    tactics: list[str] = field(default_factory=list)
-    parent: str = ""
-    deprecated: bool = False
-    revoked: bool = False
-    revoked_by: str = ""
-    in_catalog: bool = True
