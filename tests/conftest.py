@@ -16,6 +16,8 @@ import pytest
 
 from rulescope.index.build import SourceSpec, build_index
 from rulescope.index.catalog import Catalog, load_catalog
+from rulescope.index.model import Rule
+from rulescope.index.sources import Source
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,6 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 #: execution, PowerShell, web-protocol C2 and scheduled tasks, chosen because
 #: every vendor has rules for them.
 SMALL_INDEX_TECHNIQUES = ("T1218.011", "T1059.001", "T1071.001", "T1053.005")
+
+#: A predicate as the source tests compare it: field, operator, value, negated.
+Triple = tuple[str, str, str, bool]
 
 _RULE_SUFFIXES = {
     "sigma": (".yml", ".yaml"),
@@ -43,6 +48,22 @@ def reference_dir() -> Path:
     return Path(
         os.environ.get("RULESCOPE_REFERENCE", corpus_dir().parent / "reference")
     ).resolve()
+
+
+def read_one(source: Source, relative: str) -> Rule:
+    """The single rule of a corpus file, given relative to the source's root."""
+    rules = source.read(source.root / relative)
+    assert len(rules) == 1
+    return rules[0]
+
+
+def triples(rule: Rule, clause: str | None = None) -> list[Triple]:
+    """(canonical field, operator, value, negated) of a rule's predicates, in order."""
+    return [
+        (p.field, p.operator, p.value, p.negated)
+        for p in rule.predicates
+        if clause is None or p.clause == clause
+    ]
 
 
 @pytest.fixture(scope="session")

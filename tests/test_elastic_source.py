@@ -14,11 +14,10 @@ import pytest
 
 from rulescope.index.model import EventRef, Rule, RuleFileError
 from rulescope.index.sources.elastic import ElasticSource
+from tests.conftest import read_one, triples
 
 SECURITY = "Microsoft-Windows-Security-Auditing"
 SYSMON = "Microsoft-Windows-Sysmon"
-
-Triple = tuple[str, str, str, bool]
 
 #: An EQL rule whose query uses ``=`` where Elasticsearch EQL wants ``==``.
 BROKEN_QUERY_RULE = """\
@@ -47,22 +46,6 @@ id = "T1059"
 def elastic(corpus: Path) -> ElasticSource:
     """The Elastic corpus as a source."""
     return ElasticSource(corpus / "elastic")
-
-
-def read_one(source: ElasticSource, relative: str) -> Rule:
-    """The single rule of a corpus file."""
-    rules = source.read(source.root / relative)
-    assert len(rules) == 1
-    return rules[0]
-
-
-def triples(rule: Rule, clause: str | None = None) -> list[Triple]:
-    """(canonical field, operator, value, negated) of a rule's predicates."""
-    return [
-        (p.field, p.operator, p.value, p.negated)
-        for p in rule.predicates
-        if clause is None or p.clause == clause
-    ]
 
 
 def raw(rule: Rule, raw_field: str) -> list[tuple[str, str, bool]]:

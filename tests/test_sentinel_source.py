@@ -10,23 +10,12 @@ import pytest
 
 from rulescope.index.model import EventRef, Rule, RuleFileError
 from rulescope.index.sources.sentinel import SentinelSource
-from tests.conftest import corpus_dir
+from tests.conftest import corpus_dir, read_one, triples
 
 ROOT = corpus_dir() / "sentinel"
+SOURCE = SentinelSource(ROOT)
 SECURITY = "Microsoft-Windows-Security-Auditing"
 SYSMON = "Microsoft-Windows-Sysmon"
-
-
-def _read(relative: str) -> Rule:
-    """The one rule of a corpus file, given relative to the sentinel root."""
-    rules = SentinelSource(ROOT).read(ROOT / relative)
-    assert len(rules) == 1
-    return rules[0]
-
-
-def _tests(rule: Rule) -> set[tuple[str, str, str, bool]]:
-    """Every predicate of a rule as (field, operator, value, negated)."""
-    return {(p.field, p.operator, p.value, p.negated) for p in rule.predicates}
 
 
 def test_sentinel_files_lists_detections_and_solutions() -> None:
@@ -39,7 +28,9 @@ def test_sentinel_files_lists_detections_and_solutions() -> None:
 
 def test_sentinel_rule_fields_device_process_events() -> None:
     """SUNBURST process IOCs: title, id, level, kind, tactics, events, log source."""
-    rule = _read("Detections/DeviceProcessEvents/SolarWinds_SUNBURST_Process-IOCs.yaml")
+    rule = read_one(
+        SOURCE, "Detections/DeviceProcessEvents/SolarWinds_SUNBURST_Process-IOCs.yaml"
+    )
     assert rule.title.startswith("SUNBURST suspicious SolarWinds child processes")
     assert rule.rule_id == "4a3073ac-7383-48a9-90a8-eb6716183a54"
     assert (rule.level, rule.kind, rule.language) == ("medium", "rule", "kql")
@@ -56,8 +47,10 @@ def test_sentinel_rule_fields_device_process_events() -> None:
 
 def test_sentinel_let_dynamic_list_under_not_has_any() -> None:
     """``not(FolderPath has_any (excludeProcs))`` inlines the verbatim-string list."""
-    rule = _read("Detections/DeviceProcessEvents/SolarWinds_SUNBURST_Process-IOCs.yaml")
-    tests = _tests(rule)
+    rule = read_one(
+        SOURCE, "Detections/DeviceProcessEvents/SolarWinds_SUNBURST_Process-IOCs.yaml"
+    )
+    tests = set(triples(rule))
     assert (
         "ParentImage",
         "ends_with",
@@ -72,10 +65,11 @@ def test_sentinel_let_dynamic_list_under_not_has_any() -> None:
 
 def test_sentinel_union_of_three_tables_with_in_and_negations() -> None:
     """auditpol manipulation: has_any, ``!~``, ``!in~``, ``in~`` in three branches."""
-    rule = _read(
-        "Detections/MultipleDataSources/AuditPolicyManipulation_using_auditpol.yaml"
+    rule = read_one(
+        SOURCE,
+        "Detections/MultipleDataSources/AuditPolicyManipulation_using_auditpol.yaml",
     )
-    tests = _tests(rule)
+    tests = set(triples(rule))
     assert ("CommandLine", "contains", "success:disable", False) in tests
     assert ("ParentCommandLine", "contains", "clear", False) in tests
     assert ("sentinel:AccountType", "eq", "Machine", True) in tests
@@ -91,10 +85,10 @@ def test_sentinel_union_of_three_tables_with_in_and_negations() -> None:
 
 def test_sentinel_security_event_id_and_has_all() -> None:
     """Midnight Blizzard rundll32: ``EventID == 4688`` links Security 4688."""
-    rule = _read(
-        "Detections/SecurityEvent/MidnightBlizzard_SuspiciousRundll32Exec.yaml"
+    rule = read_one(
+        SOURCE, "Detections/SecurityEvent/MidnightBlizzard_SuspiciousRundll32Exec.yaml"
     )
-    tests = _tests(rule)
+    tests = set(triples(rule))
     assert ("EventID", "eq", "4688", False) in tests
     for value in ("Execute", "RegRead", "window.close"):
         assert ("CommandLine", "contains", value, False) in tests
@@ -105,8 +99,10 @@ def test_sentinel_security_event_id_and_has_all() -> None:
 
 def test_sentinel_let_scalar_matches_regex_and_joined_lets() -> None:
     """Privileged group add: let regexes inlined, ``!in``, ``not()``, join of lets."""
-    rule = _read("Detections/SecurityEvent/GroupCreatedAddedToPrivlegeGroup_1h.yaml")
-    tests = _tests(rule)
+    rule = read_one(
+        SOURCE, "Detections/SecurityEvent/GroupCreatedAddedToPrivlegeGroup_1h.yaml"
+    )
+    tests = set(triples(rule))
     assert (
         "sentinel:TargetSid",
         "regex_match",
@@ -123,10 +119,11 @@ def test_sentinel_let_scalar_matches_regex_and_joined_lets() -> None:
 
 def test_sentinel_join_subquery_predicates_count() -> None:
     """Fodhelper (ASIM): the joined ``imProcess`` subquery's clauses are kept."""
-    rule = _read(
-        "Detections/MultipleDataSources/PotentialFodhelperUACBypass(ASIMVersion).yaml"
+    rule = read_one(
+        SOURCE,
+        "Detections/MultipleDataSources/PotentialFodhelperUACBypass(ASIMVersion).yaml",
     )
-    tests = _tests(rule)
+    tests = set(triples(rule))
     assert ("EventType", "in", "RegistryValueSet", False) in tests
     key = "Software\\Classes\\ms-settings\\shell\\open\\command"
     assert ("TargetObject", "contains", key, False) in tests
@@ -138,8 +135,10 @@ def test_sentinel_join_subquery_predicates_count() -> None:
 
 def test_sentinel_isnotempty_and_tabular_let() -> None:
     """App URL from unknown domain: isnotempty, a walked let table, AuditLogs."""
-    rule = _read("Detections/AuditLogs/URLAddedtoApplicationfromUnknownDomain.yaml")
-    tests = _tests(rule)
+    rule = read_one(
+        SOURCE, "Detections/AuditLogs/URLAddedtoApplicationfromUnknownDomain.yaml"
+    )
+    tests = set(triples(rule))
     assert ("sentinel:NewValue", "is_not_null", "", False) in tests
     assert ("sentinel:OperationName", "eq", "Update Application", False) in tests
     assert ("ResultType", "eq", "0", False) in tests
@@ -151,8 +150,10 @@ def test_sentinel_isnotempty_and_tabular_let() -> None:
 
 def test_sentinel_tolower_in_list_and_image_load_table() -> None:
     """DotNetToJScript: ``tolower(InitiatingProcessFileName) in (...)``, Sysmon 7."""
-    rule = _read("Solutions/FalconFriday/Analytic Rules/DotNetToJScript.yaml")
-    tests = _tests(rule)
+    rule = read_one(
+        SOURCE, "Solutions/FalconFriday/Analytic Rules/DotNetToJScript.yaml"
+    )
+    tests = set(triples(rule))
     assert ("ParentImage", "ends_with", "\\mshta.exe", False) in tests
     assert ("Image", "ends_with", "\\mscoree.dll", False) in tests
     assert rule.events == [EventRef(SYSMON, 7, via="table")]
@@ -161,10 +162,11 @@ def test_sentinel_tolower_in_list_and_image_load_table() -> None:
 
 def test_sentinel_tolower_in_tabular_let_gives_no_value() -> None:
     """TAP for admin: ``in (admin_users)`` names a table, so no value is invented."""
-    rule = _read(
-        "Detections/AuditLogs/AdditionofaTemporaryAccessPasstoaPrivilegedAccount.yaml"
+    rule = read_one(
+        SOURCE,
+        "Detections/AuditLogs/AdditionofaTemporaryAccessPasstoaPrivilegedAccount.yaml",
     )
-    assert _tests(rule) == {
+    assert set(triples(rule)) == {
         ("sentinel:AssignedRoles", "contains", "admin", False),
         ("sentinel:OperationName", "eq", "Admin registered security info", False),
         (
@@ -178,8 +180,8 @@ def test_sentinel_tolower_in_tabular_let_gives_no_value() -> None:
 
 def test_sentinel_event_table_sysmon_and_dynamic_member() -> None:
     """COM Event System DLL: ``Event`` + Source Sysmon gives Sysmon 7 and 1."""
-    rule = _read("Detections/SecurityEvent/COMEventSystemLoadingNewDLL.yaml")
-    tests = _tests(rule)
+    rule = read_one(SOURCE, "Detections/SecurityEvent/COMEventSystemLoadingNewDLL.yaml")
+    tests = set(triples(rule))
     assert ("sentinel:LoadedItems.@Name", "eq", "ImageLoaded", False) in tests
     assert ("ParentImage", "ends_with", "\\svchost.exe", False) in tests
     assert set(rule.events) == {
@@ -190,11 +192,12 @@ def test_sentinel_event_table_sysmon_and_dynamic_member() -> None:
 
 def test_sentinel_mv_apply_and_externaldata_subqueries() -> None:
     """O365 attack toolkit: mv-apply ``(where ...)``, ``!in ((externaldata ...))``."""
-    rule = _read(
+    rule = read_one(
+        SOURCE,
         "Solutions/Microsoft Entra ID/Analytic Rules/"
-        "MaliciousOAuthApp_O365AttackToolkit.yaml"
+        "MaliciousOAuthApp_O365AttackToolkit.yaml",
     )
-    tests = _tests(rule)
+    tests = set(triples(rule))
     assert ("sentinel:ConsentFull", "contains", "mail.send", False) in tests
     assert ("sentinel:GrantConsentType", "eq", "AllPrincipals", True) in tests
     assert ("sentinel:GrantScopeCount", "gt", "5", False) in tests
@@ -206,7 +209,7 @@ def test_sentinel_mv_apply_and_externaldata_subqueries() -> None:
 def test_sentinel_predicate_lines_point_into_the_file() -> None:
     """A predicate's line is the 0-based file line of its where clause."""
     path = "Solutions/FalconFriday/Analytic Rules/DotNetToJScript.yaml"
-    rule = _read(path)
+    rule = read_one(SOURCE, path)
     lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
     for predicate in rule.predicates:
         assert predicate.raw_field in lines[predicate.line]
@@ -214,24 +217,26 @@ def test_sentinel_predicate_lines_point_into_the_file() -> None:
 
 def test_sentinel_bom_file_reads_its_id() -> None:
     """A file starting with a UTF-8 BOM keeps its first key (``id``)."""
-    rule = _read(
+    rule = read_one(
+        SOURCE,
         "Solutions/Digital Shadows/Analytic Rules/"
-        "Digital_Shadows_incident_creation_exclude.yaml"
+        "Digital_Shadows_incident_creation_exclude.yaml",
     )
     assert rule.rule_id
     assert rule.title == "Digital Shadows Incident Creation for exclude-app"
-    assert ("sentinel:app_s", "eq", "exclude", False) in _tests(rule)
+    assert ("sentinel:app_s", "eq", "exclude", False) in set(triples(rule))
 
 
 def test_sentinel_tab_file_is_recovered_by_libyaml() -> None:
     """The trailing-TAB file PyYAML rejects reads with the C loader, intact."""
-    rule = _read(
+    rule = read_one(
+        SOURCE,
         "Solutions/SpyCloud Enterprise Protection/Analytic Rules/"
-        "SpyCloudEnterpriseProtectionMalwareRule.yaml"
+        "SpyCloudEnterpriseProtectionMalwareRule.yaml",
     )
     assert rule.rule_id == "7ba50f9e-2f94-462b-a54b-8642b8c041f5"
     assert rule.techniques == ["T1555"]
-    assert ("sentinel:Severity_s", "eq", "25", False) in _tests(rule)
+    assert ("sentinel:Severity_s", "eq", "25", False) in set(triples(rule))
 
 
 def test_sentinel_broken_yaml_is_a_file_error(tmp_path: Path) -> None:
@@ -257,7 +262,7 @@ def test_sentinel_broken_query_keeps_rule_with_query_error(tmp_path: Path) -> No
     assert rule.query_error is not None
     assert rule.query_error.reason == "where clause: unexpected _RPAR ')'"
     assert (rule.query_error.line, rule.query_error.column) == (2, 22)
-    assert ("ParentImage", "ends_with", "\\mshta.exe", False) in _tests(rule)
+    assert ("ParentImage", "ends_with", "\\mshta.exe", False) in set(triples(rule))
 
 
 @pytest.mark.slow

@@ -14,30 +14,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rulescope.index.model import EventRef, Rule, RuleFileError
+from rulescope.index.model import EventRef, RuleFileError
 from rulescope.index.sources.sigma import SigmaSource
 from rulescope.index.sources.sigma_yaml import load_documents
+from tests.conftest import read_one, triples
 
 PROC = "rules/windows/process_creation/"
 SECURITY = "Microsoft-Windows-Security-Auditing"
 
-Triple = tuple[str, str, str, bool]
 
-
-def read_one(root: Path, relative: str) -> Rule:
-    """The single rule of a corpus file."""
-    rules = SigmaSource(root).read(root / relative)
-    assert len(rules) == 1
-    return rules[0]
-
-
-def triples(rule: Rule, clause: str | None = None) -> list[Triple]:
-    """(field, operator, value, negated) of a rule's predicates, in file order."""
-    return [
-        (p.field, p.operator, p.value, p.negated)
-        for p in rule.predicates
-        if clause is None or p.clause == clause
-    ]
+@pytest.fixture(scope="module")
+def sigma(sigma_corpus: Path) -> SigmaSource:
+    """The Sigma corpus as a source."""
+    return SigmaSource(sigma_corpus)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -47,13 +36,13 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_sigma_metadata_read_from_rule(sigma_corpus: Path) -> None:
+def test_sigma_metadata_read_from_rule(sigma: SigmaSource) -> None:
     """Title, id, level, status, log source and ATT&CK tags come from the rule."""
     relative = (
         "rules-threat-hunting/windows/process_creation/"
         "proc_creation_win_winscp_command_open_ftp.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert rule.title == "FTP Connection Open Attempt Via Winscp CLI"
     assert rule.rule_id == "c1477deb-37cf-4439-9ffb-44499acb89d0"
     assert (rule.level, rule.status, rule.kind) == ("medium", "experimental", "rule")
@@ -61,17 +50,17 @@ def test_sigma_metadata_read_from_rule(sigma_corpus: Path) -> None:
     assert rule.description.startswith("Detects the execution of Winscp")
     assert rule.logsource == {"product": "windows", "category": "process_creation"}
     assert (rule.techniques, rule.tactics) == (["T1048"], ["exfiltration"])
-    assert rule.path == str((sigma_corpus / relative).resolve())
+    assert rule.path == str((sigma.root / relative).resolve())
     assert rule.events == []
 
 
-def test_sigma_windash_and_all_keep_written_values(sigma_corpus: Path) -> None:
+def test_sigma_windash_and_all_keep_written_values(sigma: SigmaSource) -> None:
     """``|windash`` keeps the written dash; ``|all`` gives one predicate per value."""
     relative = (
         "rules-threat-hunting/windows/process_creation/"
         "proc_creation_win_winscp_command_open_ftp.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert triples(rule) == [
         ("Image", "ends_with", "\\WinSCP.exe", False),
         ("OriginalFileName", "eq", "winscp.exe", False),
@@ -86,10 +75,10 @@ def test_sigma_windash_and_all_keep_written_values(sigma_corpus: Path) -> None:
     assert [p.clause for p in rule.predicates[:2]] == ["selection_img"] * 2
 
 
-def test_sigma_base64offset_records_plain_value_and_line(sigma_corpus: Path) -> None:
+def test_sigma_base64offset_records_plain_value_and_line(sigma: SigmaSource) -> None:
     """``|base64offset|contains`` records the plain text at its 0-based line."""
     relative = PROC + "proc_creation_win_powershell_base64_mppreference.yml"
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     first = rule.predicates[0]
     assert (first.field, first.operator, first.value) == (
         "CommandLine",
@@ -97,19 +86,19 @@ def test_sigma_base64offset_records_plain_value_and_line(sigma_corpus: Path) -> 
         "Add-MpPreference ",
     )
     assert first.raw_field == "CommandLine|base64offset|contains"
-    lines = (sigma_corpus / relative).read_text(encoding="utf-8").splitlines()
+    lines = (sigma.root / relative).read_text(encoding="utf-8").splitlines()
     assert "'Add-MpPreference '" in lines[first.line]
     assert len(rule.predicates) == 16
     assert (rule.techniques, rule.tactics) == (["T1685"], ["defense-impairment"])
 
 
-def test_sigma_cidr_filter_under_not_is_negated(sigma_corpus: Path) -> None:
+def test_sigma_cidr_filter_under_not_is_negated(sigma: SigmaSource) -> None:
     """``selection and not 1 of filter_main_*`` negates every CIDR range."""
     relative = (
         "rules-threat-hunting/windows/network_connection/"
         "net_connection_win_dfsvc_non_local_ip.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert triples(rule, "selection") == [
         ("Image", "ends_with", "\\dfsvc.exe", False),
         ("Initiated", "eq", "true", False),
@@ -120,20 +109,18 @@ def test_sigma_cidr_filter_under_not_is_negated(sigma_corpus: Path) -> None:
     assert ("DestinationIp", "cidr", "fc00::/7", True) in ranges
 
 
-def test_sigma_keywords_are_match_predicates(sigma_corpus: Path) -> None:
+def test_sigma_keywords_are_match_predicates(sigma: SigmaSource) -> None:
     """A list of bare strings is one ``keyword match`` per string, wildcards kept."""
-    rule = read_one(sigma_corpus, "rules/linux/builtin/lnx_shell_clear_cmd_history.yml")
+    rule = read_one(sigma, "rules/linux/builtin/lnx_shell_clear_cmd_history.yml")
     assert len(rule.predicates) == 15
     assert ("keyword", "match", "history -c", False) in triples(rule)
     assert ("keyword", "match", "rm *sh_history", False) in triples(rule)
     assert (rule.techniques, rule.tactics) == (["T1070.003"], ["stealth"])
 
 
-def test_sigma_keyword_all_gives_one_predicate_per_value(sigma_corpus: Path) -> None:
+def test_sigma_keyword_all_gives_one_predicate_per_value(sigma: SigmaSource) -> None:
     """``'|all'`` keywords (no field) are AND-linked but still one predicate each."""
-    rule = read_one(
-        sigma_corpus, "rules/network/cisco/bgp/cisco_bgp_md5_auth_failed.yml"
-    )
+    rule = read_one(sigma, "rules/network/cisco/bgp/cisco_bgp_md5_auth_failed.yml")
     assert triples(rule) == [
         ("keyword", "match", ":179", False),
         ("keyword", "match", "IP-TCP-3-BADAUTH", False),
@@ -142,13 +129,13 @@ def test_sigma_keyword_all_gives_one_predicate_per_value(sigma_corpus: Path) -> 
     assert "credential-access" in rule.tactics and "stealth" in rule.tactics
 
 
-def test_sigma_filter_startswith_and_eq_negated(sigma_corpus: Path) -> None:
+def test_sigma_filter_startswith_and_eq_negated(sigma: SigmaSource) -> None:
     """Both ``filter_main_*`` selections are exclusions; the selection is not."""
     relative = (
         "rules/windows/file/file_access/"
         "file_access_win_susp_dpapi_master_key_access.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert triples(rule, "selection") == [
         ("FileName", "contains", "\\Microsoft\\Protect\\S-1-5-18\\", False),
         ("FileName", "contains", "\\Microsoft\\Protect\\S-1-5-21-", False),
@@ -160,13 +147,13 @@ def test_sigma_filter_startswith_and_eq_negated(sigma_corpus: Path) -> None:
     assert starts[0] == ("Image", "starts_with", "C:\\Program Files\\", True)
 
 
-def test_sigma_one_of_selections_and_two_filter_groups(sigma_corpus: Path) -> None:
+def test_sigma_one_of_selections_and_two_filter_groups(sigma: SigmaSource) -> None:
     """``1 of selection_*`` and two ``not 1 of filter_...*`` groups."""
     relative = (
         "rules-threat-hunting/windows/file/file_access/"
         "file_access_win_browsers_credential.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert ("FileName", "ends_with", "\\cookies.sqlite", False) in triples(rule)
     assert ("FileName", "ends_with", "release\\key4.db", False) in triples(rule)
     assert triples(rule, "filter_main_system") == [("Image", "eq", "System", True)]
@@ -177,9 +164,9 @@ def test_sigma_one_of_selections_and_two_filter_groups(sigma_corpus: Path) -> No
     assert (rule.techniques, rule.tactics) == (["T1003"], ["credential-access"])
 
 
-def test_sigma_not_of_parenthesised_or_negates_each(sigma_corpus: Path) -> None:
+def test_sigma_not_of_parenthesised_or_negates_each(sigma: SigmaSource) -> None:
     """``not z_flag_unset and ... and not (a or b or c or d)``; numbers as text."""
-    rule = read_one(sigma_corpus, "rules/network/zeek/zeek_dns_susp_zbit_flag.yml")
+    rule = read_one(sigma, "rules/network/zeek/zeek_dns_susp_zbit_flag.yml")
     assert triples(rule, "z_flag_unset") == [("Z", "eq", "0", True)]
     assert triples(rule, "most_probable_valid_domain") == [
         ("query", "contains", ".", False)
@@ -195,10 +182,10 @@ def test_sigma_not_of_parenthesised_or_negates_each(sigma_corpus: Path) -> None:
     assert rule.techniques == ["T1095", "T1571"]
 
 
-def test_sigma_null_under_not_and_prefix_selector(sigma_corpus: Path) -> None:
+def test_sigma_null_under_not_and_prefix_selector(sigma: SigmaSource) -> None:
     """``not 1 of filter*`` and ``not (svchost and commandline_null)`` exclude."""
     rule = read_one(
-        sigma_corpus,
+        sigma,
         "rules/windows/image_load/image_load_wsman_provider_image_load.yml",
     )
     assert triples(rule, "commandline_null") == [("CommandLine", "is_null", "", True)]
@@ -213,13 +200,13 @@ def test_sigma_null_under_not_and_prefix_selector(sigma_corpus: Path) -> None:
     assert rule.techniques == ["T1059.001", "T1021.003"]
 
 
-def test_sigma_null_values_and_booleans(sigma_corpus: Path) -> None:
+def test_sigma_null_values_and_booleans(sigma: SigmaSource) -> None:
     """``Field: null`` is ``is_null``; ``Signed: true`` keeps its written text."""
     relative = (
         "rules-threat-hunting/windows/image_load/"
         "image_load_win_signed_dll_no_metadata.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert triples(rule, "selection_signed") == [
         ("Signed", "eq", "true", False),
         ("SignatureStatus", "eq", "Valid", False),
@@ -231,15 +218,15 @@ def test_sigma_null_values_and_booleans(sigma_corpus: Path) -> None:
     assert rule.tactics == ["stealth", "execution"]
 
 
-def test_sigma_fieldref_regex_and_expand(sigma_corpus: Path) -> None:
+def test_sigma_fieldref_regex_and_expand(sigma: SigmaSource) -> None:
     """``|fieldref`` is eq on the field's name; ``|re``, ``|expand`` as written."""
     fieldref = read_one(
-        sigma_corpus,
+        sigma,
         "rules/windows/file/file_delete/file_delete_win_delete_own_image.yml",
     )
     assert triples(fieldref) == [("TargetFilename", "eq", "Image", False)]
     regex = read_one(
-        sigma_corpus,
+        sigma,
         "rules-threat-hunting/windows/powershell/powershell_script/"
         "posh_ps_registry_reconnaissance.yml",
     )
@@ -248,17 +235,17 @@ def test_sigma_fieldref_regex_and_expand(sigma_corpus: Path) -> None:
     assert value.startswith("(Get-Item|gci|Get-ChildItem).{1,64}-Path")
     assert regex.techniques == ["T1012", "T1007"]
     expand = read_one(
-        sigma_corpus,
+        sigma,
         "rules-placeholder/windows/process_creation/"
         "proc_creation_win_userdomain_variable_enumeration.yml",
     )
     assert triples(expand)[1] == ("CommandLine", "contains", "%userdomain%", False)
 
 
-def test_sigma_inner_wildcard_is_wildcard(sigma_corpus: Path) -> None:
+def test_sigma_inner_wildcard_is_wildcard(sigma: SigmaSource) -> None:
     """A ``*`` inside the value (``v*.Compute...``) is a wildcard, kept as written."""
     rule = read_one(
-        sigma_corpus, "rules/cloud/gcp/audit/gcp_firewall_rule_modified_or_deleted.yml"
+        sigma, "rules/cloud/gcp/audit/gcp_firewall_rule_modified_or_deleted.yml"
     )
     assert triples(rule)[0] == (
         "gcp.audit.method_name",
@@ -269,13 +256,13 @@ def test_sigma_inner_wildcard_is_wildcard(sigma_corpus: Path) -> None:
     assert rule.logsource == {"product": "gcp", "service": "gcp.audit"}
 
 
-def test_sigma_security_event_ids_become_events(sigma_corpus: Path) -> None:
+def test_sigma_security_event_ids_become_events(sigma: SigmaSource) -> None:
     """An ``EventID`` list under ``service: security`` names two Security events."""
     relative = (
         "rules/windows/builtin/security/"
         "win_security_windows_defender_exclusions_write_access.yml"
     )
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert rule.events == [
         EventRef(SECURITY, 4656, "predicate"),
         EventRef(SECURITY, 4663, "predicate"),
@@ -283,10 +270,10 @@ def test_sigma_security_event_ids_become_events(sigma_corpus: Path) -> None:
     assert ("AccessList", "contains", "%%4417", False) in triples(rule)
 
 
-def test_sigma_provider_name_beside_event_id_wins(sigma_corpus: Path) -> None:
+def test_sigma_provider_name_beside_event_id_wins(sigma: SigmaSource) -> None:
     """Each selection's ``Provider_Name`` is the provider of its ``EventID``."""
     cleared = read_one(
-        sigma_corpus,
+        sigma,
         "rules/windows/builtin/security/win_security_audit_log_cleared.yml",
     )
     assert cleared.events == [
@@ -295,7 +282,7 @@ def test_sigma_provider_name_beside_event_id_wins(sigma_corpus: Path) -> None:
     ]
     assert cleared.techniques == ["T1685.005"]
     smbexec = read_one(
-        sigma_corpus,
+        sigma,
         "rules/windows/builtin/system/service_control_manager/win_system_hack_smbexec.yml",
     )
     assert smbexec.events == [EventRef("Service Control Manager", 7045, "predicate")]
@@ -303,19 +290,17 @@ def test_sigma_provider_name_beside_event_id_wins(sigma_corpus: Path) -> None:
     assert smbexec.techniques == ["T1021.002", "T1569.002"]
 
 
-def test_sigma_sysmon_service_event(sigma_corpus: Path) -> None:
+def test_sigma_sysmon_service_event(sigma: SigmaSource) -> None:
     """``service: sysmon`` with ``EventID: 27`` is Sysmon event 27."""
-    rule = read_one(
-        sigma_corpus, "rules/windows/sysmon/sysmon_file_block_executable.yml"
-    )
+    rule = read_one(sigma, "rules/windows/sysmon/sysmon_file_block_executable.yml")
     assert rule.events == [EventRef("Microsoft-Windows-Sysmon", 27, "predicate")]
     assert rule.techniques == [] and rule.tactics == ["defense-impairment"]
 
 
-def test_sigma_group_and_software_tags_are_not_tactics(sigma_corpus: Path) -> None:
+def test_sigma_group_and_software_tags_are_not_tactics(sigma: SigmaSource) -> None:
     """``attack.s0111``/``attack.g0022`` are neither techniques nor tactics."""
     relative = PROC + "proc_creation_win_hktl_powersploit_empire_default_schtasks.yml"
-    rule = read_one(sigma_corpus, relative)
+    rule = read_one(sigma, relative)
     assert rule.tactics == ["execution", "persistence", "privilege-escalation"]
     assert rule.techniques == ["T1053.005", "T1059.001"]
 

@@ -11,7 +11,7 @@ import pytest
 from rulescope.index.model import EventRef, Rule, RuleFileError
 from rulescope.index.sources.splunk import SplunkSource
 from rulescope.index.sources.splunk_macros import expand
-from tests.conftest import corpus_dir, reference_dir
+from tests.conftest import corpus_dir, read_one, reference_dir, triples
 
 SYSMON = "Microsoft-Windows-Sysmon"
 SECURITY = "Microsoft-Windows-Security-Auditing"
@@ -22,25 +22,16 @@ def _source() -> SplunkSource:
     return SplunkSource(corpus_dir() / "splunk", reference_dir())
 
 
-def _read(relative: str) -> Rule:
-    """The one rule of a detection, by its path under the Splunk corpus root."""
-    rules = _source().read(corpus_dir() / "splunk" / relative)
-    assert len(rules) == 1
-    return rules[0]
-
-
-def _tests(rule: Rule) -> set[tuple[str, str, str, bool]]:
-    return {(p.field, p.operator, p.value, p.negated) for p in rule.predicates}
-
-
 def _event_ids(rule: Rule) -> set[tuple[str, int]]:
     return {(e.provider, e.event_id) for e in rule.events}
 
 
 def test_splunk_tstats_nested_not_maps_process_fields() -> None:
     """A tstats where with OR groups and NOT (...) gives Image, negated ParentImage."""
-    rule = _read("detections/endpoint/cmdline_tool_not_executed_in_cmd_shell.yml")
-    tests = _tests(rule)
+    rule = read_one(
+        _source(), "detections/endpoint/cmdline_tool_not_executed_in_cmd_shell.yml"
+    )
+    tests = set(triples(rule))
 
     assert ("Image", "ends_with", "\\whoami.exe", False) in tests
     assert ("Image", "ends_with", "\\ipconfig.exe", False) in tests
@@ -57,9 +48,11 @@ def test_splunk_tstats_nested_not_maps_process_fields() -> None:
 
 def test_splunk_macro_in_tstats_expands_to_predicates() -> None:
     """`process_net` inside the tstats where expands to net.exe / net1.exe tests."""
-    rule = _read("detections/endpoint/local_account_discovery_with_net.yml")
+    rule = read_one(
+        _source(), "detections/endpoint/local_account_discovery_with_net.yml"
+    )
 
-    assert _tests(rule) == {
+    assert set(triples(rule)) == {
         ("Image", "ends_with", "\\net.exe", False),
         ("OriginalFileName", "eq", "net.exe", False),
         ("Image", "ends_with", "\\net1.exe", False),
@@ -72,7 +65,9 @@ def test_splunk_macro_in_tstats_expands_to_predicates() -> None:
 
 def test_splunk_macro_arguments_substituted() -> None:
     """`security_content_ctime(firstTime)` expands with $field$; ES macros drop."""
-    rule = _read("detections/endpoint/local_account_discovery_with_net.yml")
+    rule = read_one(
+        _source(), "detections/endpoint/local_account_discovery_with_net.yml"
+    )
     expanded = expand(rule.query, _source().macros).text
 
     assert 'convert timeformat="%Y-%m-%dT%H:%M:%S" ctime(firstTime)' in expanded
@@ -84,10 +79,11 @@ def test_splunk_macro_arguments_substituted() -> None:
 
 def test_splunk_raw_sysmon_not_in_and_inequality() -> None:
     """NOT (Image IN (...)) and SignatureStatus != Valid are negated; EventCode kept."""
-    rule = _read(
-        "detections/endpoint/windows_unsigned_dll_side_loading_in_same_process_path.yml"
+    rule = read_one(
+        _source(),
+        "detections/endpoint/windows_unsigned_dll_side_loading_in_same_process_path.yml",
     )
-    tests = _tests(rule)
+    tests = set(triples(rule))
 
     assert ("EventID", "eq", "7", False) in tests
     assert ("Signed", "eq", "false", False) in tests
@@ -100,10 +96,11 @@ def test_splunk_raw_sysmon_not_in_and_inequality() -> None:
 
 def test_splunk_regex_stage_and_not_in_list() -> None:
     """`| regex field="re"` is regex_match; NOT Contents IN (...) negates each value."""
-    rule = _read(
-        "detections/endpoint/windows_alternate_datastream___base64_content.yml"
+    rule = read_one(
+        _source(),
+        "detections/endpoint/windows_alternate_datastream___base64_content.yml",
     )
-    tests = _tests(rule)
+    tests = set(triples(rule))
 
     assert ("Contents", "in", "-", True) in tests
     assert ("Contents", "starts_with", "[ZoneTransfer]", True) in tests
@@ -119,8 +116,8 @@ def test_splunk_regex_stage_and_not_in_list() -> None:
 
 def test_splunk_where_match_after_tstats() -> None:
     """`| where match(process, "re")` after tstats is regex_match on CommandLine."""
-    rule = _read("detections/endpoint/rundll_loading_dll_by_ordinal.yml")
-    tests = _tests(rule)
+    rule = read_one(_source(), "detections/endpoint/rundll_loading_dll_by_ordinal.yml")
+    tests = set(triples(rule))
 
     assert ("CommandLine", "regex_match", r"rundll32.+\#\d+", False) in tests
     assert ("Image", "ends_with", "\\rundll32.exe", False) in tests
@@ -130,8 +127,8 @@ def test_splunk_where_match_after_tstats() -> None:
 
 def test_splunk_where_like_gives_contains() -> None:
     """LIKE(process_exec, "%systemctl %") is contains; the product is linux."""
-    rule = _read("detections/endpoint/linux_auditd_service_started.yml")
-    tests = _tests(rule)
+    rule = read_one(_source(), "detections/endpoint/linux_auditd_service_started.yml")
+    tests = set(triples(rule))
 
     assert ("Image", "contains", "systemctl ", False) in tests
     assert ("Image", "contains", " enable ", False) in tests
@@ -144,8 +141,10 @@ def test_splunk_where_like_gives_contains() -> None:
 
 def test_splunk_where_not_in_and_match_after_stats() -> None:
     """`| where NOT x IN (...)` and `| where match(...)` after stats count."""
-    rule = _read("detections/application/windows_ad_gpo_new_cse_addition.yml")
-    tests = _tests(rule)
+    rule = read_one(
+        _source(), "detections/application/windows_ad_gpo_new_cse_addition.yml"
+    )
+    tests = set(triples(rule))
 
     assert ("EventID", "eq", "5136", False) in tests
     assert ("ObjectClass", "eq", "groupPolicyContainer", False) in tests
@@ -164,8 +163,10 @@ def test_splunk_where_not_in_and_match_after_stats() -> None:
 
 def test_splunk_filesystem_data_model_wildcards() -> None:
     """Filesystem.file_name = *.exe is ends_with on TargetFilename (file_event)."""
-    rule = _read("detections/endpoint/windows_replication_through_removable_media.yml")
-    tests = _tests(rule)
+    rule = read_one(
+        _source(), "detections/endpoint/windows_replication_through_removable_media.yml"
+    )
+    tests = set(triples(rule))
 
     assert ("TargetFilename", "ends_with", ".exe", False) in tests
     assert ("TargetFilename", "ends_with", ".pif", False) in tests
@@ -175,8 +176,10 @@ def test_splunk_filesystem_data_model_wildcards() -> None:
 
 def test_splunk_join_subsearch_second_data_model() -> None:
     """A join subsearch over Endpoint.Filesystem adds predicates; AND splits events."""
-    rule = _read("detections/endpoint/windows_known_abused_dll_created.yml")
-    tests = _tests(rule)
+    rule = read_one(
+        _source(), "detections/endpoint/windows_known_abused_dll_created.yml"
+    )
+    tests = set(triples(rule))
 
     assert ("ParentImage", "ends_with", "\\unknown", True) in tests
     assert ("Image", "is_not_null", "", False) in tests
@@ -189,9 +192,9 @@ def test_splunk_join_subsearch_second_data_model() -> None:
 
 def test_splunk_quoted_fields_nodename_and_where_after_stats() -> None:
     """Quoted "DNS.record_type"="ANY" counts, nodename does not; count>200 is gt."""
-    rule = _read("detections/network/large_volume_of_dns_any_queries.yml")
+    rule = read_one(_source(), "detections/network/large_volume_of_dns_any_queries.yml")
 
-    assert _tests(rule) == {
+    assert set(triples(rule)) == {
         ("splunk:message_type", "eq", "QUERY", False),
         ("splunk:record_type", "eq", "ANY", False),
         ("splunk:count", "gt", "200", False),
@@ -201,8 +204,8 @@ def test_splunk_quoted_fields_nodename_and_where_after_stats() -> None:
 
 def test_splunk_network_traffic_ports() -> None:
     """All_Traffic.dest_port=139 OR 445 maps to DestinationPort; network_connection."""
-    rule = _read("detections/network/detect_outbound_smb_traffic.yml")
-    tests = _tests(rule)
+    rule = read_one(_source(), "detections/network/detect_outbound_smb_traffic.yml")
+    tests = set(triples(rule))
 
     assert ("DestinationPort", "eq", "139", False) in tests
     assert ("DestinationPort", "eq", "445", False) in tests
@@ -212,8 +215,10 @@ def test_splunk_network_traffic_ports() -> None:
 
 def test_splunk_registry_data_model_paths() -> None:
     """Registry.registry_path with a leading * is ends_with on TargetObject."""
-    rule = _read("detections/endpoint/disabling_systemrestore_in_registry.yml")
-    tests = _tests(rule)
+    rule = read_one(
+        _source(), "detections/endpoint/disabling_systemrestore_in_registry.yml"
+    )
+    tests = set(triples(rule))
 
     assert (
         "TargetObject",
@@ -228,8 +233,10 @@ def test_splunk_registry_data_model_paths() -> None:
 
 def test_splunk_in_list_with_empty_items() -> None:
     """IN ("* find *", ..., ) with a trailing comma still yields every value."""
-    rule = _read("detections/endpoint/detect_certify_command_line_arguments.yml")
-    tests = _tests(rule)
+    rule = read_one(
+        _source(), "detections/endpoint/detect_certify_command_line_arguments.yml"
+    )
+    tests = set(triples(rule))
 
     assert rule.query_error is None
     assert ("CommandLine", "contains", " download ", False) in tests
@@ -239,9 +246,11 @@ def test_splunk_in_list_with_empty_items() -> None:
 
 def test_splunk_system_service_events_and_metadata() -> None:
     """System 7045 is Service Control Manager 7045; the level comes from risk."""
-    rule = _read("detections/endpoint/windows_service_create_sliverc2.yml")
+    rule = read_one(
+        _source(), "detections/endpoint/windows_service_create_sliverc2.yml"
+    )
 
-    assert _tests(rule) == {
+    assert set(triples(rule)) == {
         ("EventID", "eq", "7045", False),
         ("ServiceName", "eq", "sliver", False),
     }
@@ -278,7 +287,9 @@ def test_splunk_broken_yaml_raises_rule_file_error(tmp_path: Path) -> None:
 
 def test_splunk_broken_search_keeps_rule_with_query_error(tmp_path: Path) -> None:
     """A real search missing a closing parenthesis keeps its rule and a position."""
-    real = _read("detections/endpoint/local_account_discovery_with_net.yml")
+    real = read_one(
+        _source(), "detections/endpoint/local_account_discovery_with_net.yml"
+    )
     broken_search = real.query.replace(
         "Processes.process=*users)", "Processes.process=*users"
     )
