@@ -6,9 +6,6 @@ driven with VS Code's capabilities, opening real corpus rules by their path.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
@@ -17,10 +14,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
 from rulescope.index.queries import indicator_reach
 from rulescope.index.store import open_index
+from tests.lsp_client import at, close, open_rule, start_server, stop_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -32,55 +30,12 @@ LSASS_ACCESS = "rules/windows/builtin/security/win_security_susp_lsass_dump_gene
 OPTIONS = {"rulescope": {"noisyThreshold": 10}}
 
 
-async def start_server(index: Path) -> LanguageClient:
-    """A server on ``index`` (noisy threshold 10), initialized as VS Code."""
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "rulescope.server"],
-        server_env={**os.environ, "RULESCOPE_INDEX": str(index)},
-    )
-    started = await config.start()
-    assert isinstance(started, LanguageClient)
-    await started.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            initialization_options=OPTIONS,
-        )
-    )
-    return started
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
     """A server on the small index with VS Code's capabilities."""
-    started = await start_server(small_index)
+    started = await start_server(small_index, options=OPTIONS)
     yield started
-    await started.shutdown_session()
-    await started.stop()
-
-
-async def open_rule(client: LanguageClient, path: Path, text: str | None = None) -> str:
-    """Open a rule file (or ``text`` under its path) and wait for full diagnostics."""
-    uri = path.as_uri()
-    client.diagnostics.pop(uri, None)
-    content = text if text is not None else path.read_text(encoding="utf-8")
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, content))
-    )
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    await asyncio.sleep(0.8)
-    return uri
-
-
-def close(client: LanguageClient, uri: str) -> None:
-    """Close a document."""
-    client.text_document_did_close(
-        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
-    )
-
-
-def at(line: int, character: int) -> types.Position:
-    """A position."""
-    return types.Position(line, character)
+    await stop_server(started)
 
 
 async def test_aids_definition_of_a_pattern_names_both_selections(
@@ -102,7 +57,7 @@ async def test_aids_definition_of_a_pattern_names_both_selections(
     )
 
     assert isinstance(found, list)
-    starts = [(loc.range.start.line, loc.range.start.character) for loc in found]  # type: ignore[union-attr]
+    starts = [(loc.range.start.line, loc.range.start.character) for loc in found]
     assert starts == [(17, 4), (20, 4)]
     assert refs is not None
     assert [(r.range.start.line, r.range.start.character) for r in refs] == [

@@ -15,15 +15,8 @@ import pytest_asyncio
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.test_server_aids import (
-    EXPLORER,
-    REGSVR32_DNS,
-    SCREENSAVER,
-    at,
-    close,
-    open_rule,
-    start_server,
-)
+from tests.lsp_client import at, close, open_rule, start_server, stop_server
+from tests.test_server_aids import EXPLORER, OPTIONS, REGSVR32_DNS, SCREENSAVER
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -31,10 +24,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
     """The aids server (small index, noisy threshold 10)."""
-    started = await start_server(small_index)
+    started = await start_server(small_index, options=OPTIONS)
     yield started
-    await started.shutdown_session()
-    await started.stop()
+    await stop_server(started)
 
 
 async def _actions(

@@ -6,16 +6,15 @@ Each profile starts one server (index: the ``small_index`` fixture via
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
+
+from tests.lsp_client import close, open_rule, settle, start_server, stop_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -26,21 +25,8 @@ EXPLORER = (
     "rules/windows/process_creation/proc_creation_win_rundll32_spawn_explorer.yml"
 )
 PROFILES = ["visual-studio-code", "neovim"]
-
-
-async def _start(index: Path, profile: str, options: object = None) -> LanguageClient:
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "rulescope.server"],
-        server_env={**os.environ, "RULESCOPE_INDEX": str(index)},
-    )
-    client = await config.start()
-    assert isinstance(client, LanguageClient)
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(profile), initialization_options=options
-        )
-    )
-    return client
+#: The pause after first diagnostics these tests were written with (aids: 0.8 s).
+SETTLE_SECONDS = 0.6
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROFILES)
@@ -48,33 +34,9 @@ async def client(
     request: pytest.FixtureRequest, small_index: Path
 ) -> AsyncIterator[LanguageClient]:
     """A server on the small index, initialized with one client's capabilities."""
-    started = await _start(small_index, request.param)
+    started = await start_server(small_index, request.param)
     yield started
-    await started.shutdown_session()
-    await started.stop()
-
-
-async def _open(client: LanguageClient, path: Path, text: str | None = None) -> str:
-    uri = path.as_uri()
-    client.diagnostics.pop(uri, None)
-    content = text if text is not None else path.read_text(encoding="utf-8")
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "yaml", 1, content))
-    )
-    await _settle(client, uri)
-    return uri
-
-
-async def _settle(client: LanguageClient, uri: str) -> None:
-    """Wait for the document's full (second) diagnostics run to be published."""
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    await asyncio.sleep(0.6)
-
-
-def _close(client: LanguageClient, uri: str) -> None:
-    client.text_document_did_close(
-        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
-    )
+    await stop_server(started)
 
 
 async def test_server_diagnostics_place_condition_errors(
@@ -84,19 +46,21 @@ async def test_server_diagnostics_place_condition_errors(
     path = sigma_corpus / EXPLORER
     text = path.read_text(encoding="utf-8").replace("not filter", "not flt")
 
-    uri = await _open(client, path, text)
+    uri = await open_rule(client, path, text, settle_seconds=SETTLE_SECONDS)
 
     by_code = {d.code: d for d in client.diagnostics[uri]}
     assert by_code["undefined_selection"].range.start == types.Position(21, 33)
     assert by_code["unused_selection"].source == "rulescope"
-    _close(client, uri)
+    close(client, uri)
 
 
 async def test_server_hover_on_tag_and_value(
     client: LanguageClient, sigma_corpus: Path
 ) -> None:
     """Hover names T1218.011 and gives the rundll32 image test's reach."""
-    uri = await _open(client, sigma_corpus / SCREENSAVER)
+    uri = await open_rule(
+        client, sigma_corpus / SCREENSAVER, settle_seconds=SETTLE_SECONDS
+    )
     document = types.TextDocumentIdentifier(uri)
 
     tag = await client.text_document_hover_async(
@@ -109,7 +73,7 @@ async def test_server_hover_on_tag_and_value(
     assert tag is not None and "Rundll32" in tag.contents.value  # type: ignore[union-attr]
     assert value is not None and "Corpus reach" in value.contents.value  # type: ignore[union-attr]
     assert value.range == types.Range(types.Position(18, 26), types.Position(18, 41))
-    _close(client, uri)
+    close(client, uri)
 
 
 async def test_server_completion_of_tags_and_values(
@@ -117,7 +81,7 @@ async def test_server_completion_of_tags_and_values(
 ) -> None:
     """Typing a tag offers techniques; a value slot offers corpus values."""
     path = sigma_corpus / SCREENSAVER
-    uri = await _open(client, path)
+    uri = await open_rule(client, path, settle_seconds=SETTLE_SECONDS)
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(version=2, uri=uri),
@@ -142,14 +106,16 @@ async def test_server_completion_of_tags_and_values(
     assert "attack.t1218.011" in [item.label for item in tags.items]
     assert any("InstallScreenSaver" in item.label for item in values.items)
     assert len(values.items) <= 200
-    _close(client, uri)
+    close(client, uri)
 
 
 async def test_server_debounced_noisy_diagnostic_and_close(
     client: LanguageClient, sigma_corpus: Path
 ) -> None:
     """``1 of`` instead of ``all of`` flags the lone rundll32 test; close clears."""
-    uri = await _open(client, sigma_corpus / SCREENSAVER)
+    uri = await open_rule(
+        client, sigma_corpus / SCREENSAVER, settle_seconds=SETTLE_SECONDS
+    )
     assert "noisy_indicator" not in {d.code for d in client.diagnostics[uri]}
 
     client.text_document_did_change(
@@ -162,11 +128,11 @@ async def test_server_debounced_noisy_diagnostic_and_close(
             ],
         )
     )
-    await _settle(client, uri)
+    await settle(client, SETTLE_SECONDS)
 
     noisy = [d for d in client.diagnostics[uri] if d.code == "noisy_indicator"]
     assert noisy and noisy[0].range.start.line == 18
-    _close(client, uri)
+    close(client, uri)
     await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert list(client.diagnostics[uri]) == []
 
@@ -176,15 +142,14 @@ async def test_server_without_index_still_checks_syntax(
     profile: str, tmp_path: Path, sigma_corpus: Path
 ) -> None:
     """Without an index the server says once how to build one; YAML errors stay."""
-    client = await _start(tmp_path / "missing.sqlite", profile)
+    client = await start_server(tmp_path / "missing.sqlite", profile)
     try:
         path = sigma_corpus / EXPLORER
         text = path.read_text(encoding="utf-8").replace("- Unknown", "- [Unknown")
-        uri = await _open(client, path, text)
+        uri = await open_rule(client, path, text, settle_seconds=SETTLE_SECONDS)
 
         assert [d.code for d in client.diagnostics[uri]] == ["yaml_syntax"]
         messages = [m.message for m in client.messages]
         assert len(messages) == 1 and "rulescope index build" in messages[0]
     finally:
-        await client.shutdown_session()
-        await client.stop()
+        await stop_server(client)

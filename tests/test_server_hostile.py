@@ -10,8 +10,6 @@ within ``REPLY_SECONDS``, and a hover on an untouched rule must still work.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +17,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
+
+from tests.lsp_client import start_server, stop_server
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -40,18 +40,9 @@ _BOMB = (
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(small_index: Path) -> AsyncIterator[LanguageClient]:
     """A server on the small index, initialized as VS Code."""
-    config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "rulescope.server"],
-        server_env={**os.environ, "RULESCOPE_INDEX": str(small_index)},
-    )
-    started = await config.start()
-    assert isinstance(started, LanguageClient)
-    await started.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
-    )
+    started = await start_server(small_index)
     yield started
-    await started.shutdown_session()
-    await started.stop()  # type: ignore[no-untyped-call]
+    await stop_server(started)
 
 
 def _hostile(rule: str) -> dict[str, tuple[str, str]]:
