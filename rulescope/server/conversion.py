@@ -6,13 +6,20 @@ Splunk Windows field names; Kusto through Microsoft Defender XDR's tables).
 pySigma changes a rule in place while converting it, so the text is parsed
 again for every backend. A backend that cannot convert the rule says why in
 one line instead of a query.
+
+The conversion runs in a worker thread (it needs no index); the client's
+``$/cancelRequest`` stops it before the next parse or conversion step (see
+:mod:`rulescope.server.cancellation`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
+
+from rulescope.server.cancellation import run_cancellable
 
 if TYPE_CHECKING:
     from rulescope.server.server import RulescopeServer
@@ -70,11 +77,17 @@ def _plugins() -> Any:
     return InstalledSigmaPlugins.autodiscover(include_validators=False)
 
 
-def convert(text: str) -> list[Conversion]:
-    """The rule in ``text`` converted by every installed target backend."""
-    from sigma.collection import SigmaCollection
-    from sigma.exceptions import SigmaError
+def _no_check() -> None:
+    return None
 
+
+def convert(text: str, check: Callable[[], None] = _no_check) -> list[Conversion]:
+    """The rule in ``text`` converted by every installed target backend.
+
+    ``check`` is called before each step (plugin discovery, then each
+    backend's parse and conversion); whatever it raises stops the work.
+    """
+    check()
     plugins = _plugins()
     results = []
     for target in TARGETS:
@@ -84,28 +97,41 @@ def convert(text: str) -> list[Conversion]:
                 Conversion(target.backend, target.label, None, error="not installed")
             )
             continue
-        pipeline = None
-        try:
-            collection = SigmaCollection.from_yaml(text)
-            pipeline = _pipeline_name(collection, target)
-            conversion = Conversion(target.backend, target.label, pipeline)
-            backend = backend_class(_pipeline(plugins, pipeline))
-            conversion.queries = [str(q) for q in backend.convert(collection)]
-        except (
-            SigmaError,
-            ValueError,
-            TypeError,
-            KeyError,
-            NotImplementedError,
-        ) as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            conversion = Conversion(
-                target.backend, target.label, pipeline, error=message
-            )
-        if not conversion.queries and not conversion.error:
-            conversion.error = "the backend produced no query for this rule"
-        results.append(conversion)
+        check()
+        results.append(_convert_with(plugins, backend_class, target, text, check))
     return results
+
+
+def _convert_with(
+    plugins: Any,
+    backend_class: Any,
+    target: Target,
+    text: str,
+    check: Callable[[], None],
+) -> Conversion:
+    from sigma.collection import SigmaCollection
+    from sigma.exceptions import SigmaError
+
+    pipeline = None
+    try:
+        collection = SigmaCollection.from_yaml(text)
+        pipeline = _pipeline_name(collection, target)
+        conversion = Conversion(target.backend, target.label, pipeline)
+        backend = backend_class(_pipeline(plugins, pipeline))
+        check()
+        conversion.queries = [str(q) for q in backend.convert(collection)]
+    except (
+        SigmaError,
+        ValueError,
+        TypeError,
+        KeyError,
+        NotImplementedError,
+    ) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        conversion = Conversion(target.backend, target.label, pipeline, error=message)
+    if not conversion.queries and not conversion.error:
+        conversion.error = "the backend produced no query for this rule"
+    return conversion
 
 
 def _pipeline_name(collection: Any, target: Target) -> str | None:
@@ -142,11 +168,14 @@ def register(server: RulescopeServer) -> None:
     """Serve ``rulescope.convertRule``: [uri] -> each backend's queries."""
 
     @server.command(COMMAND)
-    def on_convert_rule(*arguments: Any) -> dict[str, Any]:
+    async def on_convert_rule(*arguments: Any) -> dict[str, Any]:
         if not arguments:
             return {"conversions": [], "markdown": ""}
         sigma, _ = server.document(str(arguments[0]))
-        conversions = convert(sigma.text)
+        text = sigma.text
+        conversions = await run_cancellable(
+            server, lambda token: convert(text, token.check)
+        )
         return {
             "conversions": [c.as_json() for c in conversions],
             "markdown": as_markdown(conversions),
