@@ -14,11 +14,12 @@
   chunks rather than allocated (pygls would try to allocate whatever length
   it is told and die of a ``MemoryError``).
 
-pygls answers ``$/cancelRequest`` for a request still pending with error
--32800 (RequestCancelled); every request handler here is synchronous and
-bounded by the document limits, so a request is answered before a cancel
-sent after it is read; the diagnostics run, the one long piece of work, is
-cancelled and rescheduled by each change (``sync``).
+``$/cancelRequest``: the conversion preview, the one request that can take
+long, runs in a worker thread and is answered -32800 (RequestCancelled) when
+cancelled (``cancellation``). Every other request handler is synchronous and
+bounded by the document limits, so it is answered as soon as it is read,
+before a cancel sent after it. The diagnostics run is cancelled and
+rescheduled by each change (``sync``).
 """
 
 from __future__ import annotations
