@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from rulescope.index.queries import indicator_reach
@@ -251,3 +252,25 @@ async def test_aids_conversion_preview_per_backend(
     assert "### Splunk SPL" in converted["markdown"]
     close(client, lsass)
     close(client, uri)
+
+
+async def test_aids_similar_rules_without_an_index_is_an_error(
+    tmp_path: Path, sigma_corpus: Path
+) -> None:
+    """With no index, similarRules fails with RequestFailed naming the build command."""
+    missing = tmp_path / "missing.sqlite"
+    no_index = await start_server(missing)
+    try:
+        uri = await open_rule(no_index, sigma_corpus / EXPLORER)
+        with pytest.raises(JsonRpcException) as refused:
+            await no_index.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="rulescope.similarRules", arguments=[uri]
+                )
+            )
+    finally:
+        await stop_server(no_index)
+
+    assert refused.value.code == -32803
+    assert f"no index at '{missing}'" in refused.value.message
+    assert "rulescope index build" in refused.value.message

@@ -9,6 +9,7 @@ from rulescope.server.corpus import Corpus
 from rulescope.server.document import SigmaDocument, Span, parse_document
 from rulescope.server.fixes import wildcard_fixes
 from rulescope.server.navigation import references, rename_edits
+from rulescope.server.similar import similar_rules
 from rulescope.server.symbols import search_rules
 from rulescope.server.workspace_index import negated_selections
 
@@ -18,6 +19,9 @@ NODEJS_CHILD = (
 )
 EXPLORER = (
     "rules/windows/process_creation/proc_creation_win_rundll32_spawn_explorer.yml"
+)
+SCREENSAVER = (
+    "rules/windows/process_creation/proc_creation_win_rundll32_installscreensaver.yml"
 )
 _ENDSWITH = re.compile(r"^(\s+)(\w+)\|endswith: '([^'*?\\]?[^'*?]*)'$", re.M)
 
@@ -106,3 +110,39 @@ def test_search_rules_needs_every_word(small_index: Path) -> None:
         corpus.close()
 
     assert [rule.title for rule in found] == ["Rundll32 InstallScreenSaver Execution"]
+
+
+def test_similar_rules_show_the_indicator_as_the_rule_wrote_it(
+    sigma_corpus: Path, small_index: Path
+) -> None:
+    """Splunk's advpack rule shares rundll32 via its macro's CIM field names."""
+    document = _document(sigma_corpus / SCREENSAVER)
+    corpus = Corpus.open(small_index)
+    advpack = (
+        "detections/endpoint/detect_rundll32_application_control_bypass___advpack.yml"
+    )
+
+    try:
+        found = {r.where: r.as_json() for r in similar_rules(corpus, document)}
+    finally:
+        corpus.close()
+
+    # process_rundll32: Processes.process_name=rundll32.exe OR
+    # Processes.original_file_name=RUNDLL32.EXE (key values are case-folded).
+    entry = found[advpack]
+    assert entry["shared"] == [
+        "Image ends_with rundll32.exe",
+        "OriginalFileName eq rundll32.exe",
+    ]
+    assert entry["shared_written"] == [
+        {
+            "raw_field": "Processes.process_name",
+            "operator": "ends_with",
+            "value": "\\rundll32.exe",
+        },
+        {
+            "raw_field": "Processes.original_file_name",
+            "operator": "eq",
+            "value": "RUNDLL32.EXE",
+        },
+    ]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from pygls.exceptions import JsonRpcException
+
 from rulescope.server.corpus import Corpus
 from rulescope.server.document import SigmaDocument, Span, node_span
 from rulescope.server.findings import Finding
@@ -34,6 +36,12 @@ SIMILAR_OVERLAP: Final = 0.6
 #: Fewer shared keys than this is a coincidence, not a similar rule.
 MIN_SHARED: Final = 2
 COMMAND: Final = "rulescope.similarRules"
+#: LSP's RequestFailed: the command is well formed but cannot be answered.
+REQUEST_FAILED: Final = -32803
+
+#: A predicate nearer the rule's own text than its key: the vendor's field name,
+#: the operator, and the value before the key's case folding.
+Written = tuple[str, str, str]
 
 
 @dataclass(slots=True, frozen=True)
@@ -47,6 +55,8 @@ class SimilarRule:
     shared: tuple[Key, ...]
     theirs: int
     overlap: float
+    #: ``shared`` as the rule wrote each one; empty for a workspace rule.
+    written: tuple[Written, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The command's shape for one rule."""
@@ -58,6 +68,10 @@ class SimilarRule:
             "where": self.where,
             "overlap": round(self.overlap, 3),
             "shared": [" ".join(key) for key in self.shared],
+            "shared_written": [
+                {"raw_field": field, "operator": operator, "value": value}
+                for field, operator, value in self.written
+            ],
             "their_indicators": self.theirs,
         }
 
@@ -139,9 +153,25 @@ def _indexed(corpus: Corpus, rule: int, keys: list[Key], score: float) -> Simila
         "SELECT title, vendor, path, rel_path FROM rules WHERE id = ?", (rule,)
     ).fetchone()
     theirs = key_counts(corpus).get(rule, len(keys))
+    shared = tuple(sorted(keys))
+    written = _written(corpus, rule)
+    as_written = tuple(written.get(key, key) for key in shared)
     return SimilarRule(
-        row[0], row[1], row[2], row[3], tuple(sorted(keys)), theirs, score
+        row[0], row[1], row[2], row[3], shared, theirs, score, as_written
     )
+
+
+def _written(corpus: Corpus, rule: int) -> dict[Key, Written]:
+    """Each positive key of an indexed rule -> its first predicate as written."""
+    rows = corpus.db.execute(
+        "SELECT key_field, key_operator, key_value, raw_field, operator, value "
+        "FROM predicates WHERE rule = ? AND negated = 0 ORDER BY rowid",
+        (rule,),
+    )
+    written: dict[Key, Written] = {}
+    for row in rows:
+        written.setdefault((row[0], row[1], row[2]), (row[3], row[4], row[5]))
+    return written
 
 
 def similar_findings(
@@ -183,7 +213,14 @@ def register(server: RulescopeServer) -> None:
     def on_similar_rules(*arguments: Any) -> list[dict[str, Any]]:
         from rulescope.server.workspace_index import workspace_rules
 
-        if server.corpus is None or not arguments:
+        if server.corpus is None:
+            path = server.settings.resolved_index_path()
+            raise JsonRpcException(
+                f"no index at '{path}': run 'rulescope index build' "
+                "(or set rulescope.indexPath) to compare rules",
+                code=REQUEST_FAILED,
+            )
+        if not arguments:
             return []
         sigma, _ = server.document(str(arguments[0]))
         workspace = workspace_rules(server).rules(server.corpus, sigma.uri)
