@@ -15,6 +15,7 @@ The conversion runs in a worker thread (it needs no index); the client's
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COMMAND: Final = "rulescope.convertRule"
+#: pySigma's Kusto pipelines follow an unknown field's name with every valid
+#: field (1,500+ characters); the preview keeps the sentence naming the field.
+_FIELD_LIST: Final = re.compile(
+    r"^(.*? field name encountered: .*?\.) Please use valid fields .*$"
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -128,6 +134,7 @@ def _convert_with(
         NotImplementedError,
     ) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
+        message = _FIELD_LIST.sub(r"\1", message)
         conversion = Conversion(target.backend, target.label, pipeline, error=message)
     if not conversion.queries and not conversion.error:
         conversion.error = "the backend produced no query for this rule"
