@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -268,3 +271,18 @@ def test_navigator_layer_scores_rule_counts(db: sqlite3.Connection) -> None:
     assert sigma_only["T1071.001"]["comment"].endswith(
         f"sigma {sigma_only['T1071.001']['score']}"
     )
+
+
+def test_coverage_json_is_the_same_on_every_run(index_path: Path) -> None:
+    """Two runs with different hash seeds print byte-identical JSON for T1071."""
+    outputs = set()
+    for seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-m", "rulescope", "coverage", "T1071", "--format", "json"]
+            + ["--index", str(index_path)],
+            capture_output=True,
+            check=True,
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1

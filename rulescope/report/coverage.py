@@ -170,16 +170,21 @@ def field_rows(rules: list[RuleRecord]) -> list[dict[str, Any]]:
         {
             "field": name,
             "rules": count,
-            "operators": dict(operators[name].most_common()),
+            "operators": dict(_most_common(operators[name])),
             "samples": [
                 written[(name, value)]
-                for value, _ in values[name].most_common(SAMPLE_VALUES)
+                for value, _ in _most_common(values[name])[:SAMPLE_VALUES]
             ],
         }
         for name, count in field_rules.items()
     ]
     rows.sort(key=lambda row: (-row["rules"], row["field"]))
     return rows
+
+
+def _most_common(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Counts, most first, ties by name: the same report on every run."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def indicator_rows(

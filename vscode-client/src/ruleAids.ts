@@ -75,7 +75,11 @@ export async function showSimilarRules(
   if (document === undefined) {
     return;
   }
-  const rules = parseSimilarRules(await askServer(server, output, SIMILAR_RULES_COMMAND, document));
+  const answer = await askServer(server, output, SIMILAR_RULES_COMMAND, document);
+  if (answer === undefined) {
+    return; // askServer has shown why (no index, server not running)
+  }
+  const rules = parseSimilarRules(answer);
   const name = fileName(document.uri);
   if (rules.length === 0) {
     void vscode.window.showInformationMessage(noSimilarRulesMessage(name));
