@@ -22,6 +22,11 @@ from sigma.rule.detection import SigmaDetections
 from yaml import MappingNode, Node
 
 from rulescope.index.model import Predicate, Rule, RuleFileError
+from rulescope.index.sources.sigma_collection import (
+    as_yaml,
+    has_actions,
+    resolve_actions,
+)
 from rulescope.index.sources.sigma_detection import detection_predicates
 from rulescope.index.sources.sigma_errors import error_position
 from rulescope.index.sources.sigma_events import predicate_events
@@ -56,7 +61,17 @@ class SigmaSource:
             raise RuleFileError(f"cannot read file: {exc.strerror or exc}") from exc
         documents = checked_documents(data)
         resolved = resolved_path(path)
-        return [read_document(node, document, resolved) for node, document in documents]
+        if not has_actions([document for _, document in documents]):
+            return [read_document(n, document, resolved) for n, document in documents]
+        # Lines of the merged rules are not lines of the file: leave them unknown.
+        rules_text = as_yaml(resolve_actions([document for _, document in documents]))
+        rules = [
+            read_document(n, d, resolved) for n, d in checked_documents(rules_text)
+        ]
+        for rule in rules:
+            for predicate in rule.predicates:
+                predicate.line = -1
+        return rules
 
 
 def resolved_path(path: Path) -> str:
@@ -84,11 +99,6 @@ def _checked(node: Node, document: Any) -> tuple[MappingNode, dict[str, Any]]:
         mark = node.start_mark
         reason = "a Sigma document must be a mapping of rule attributes"
         raise RuleFileError(reason, mark.line, mark.column)
-    if "action" in document:
-        # TODO(#8): collection actions (global/reset/repeat) merge documents; no
-        # corpus file uses them, so they are refused rather than misread.
-        mark = node.start_mark
-        raise RuleFileError("Sigma collection actions are not supported", mark.line)
     return node, document
 
 
