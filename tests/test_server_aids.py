@@ -278,3 +278,30 @@ async def test_aids_similar_rules_without_an_index_is_an_error(
     assert refused.value.code == -32803
     assert f"no index at '{missing}'" in refused.value.message
     assert "rulescope index build" in refused.value.message
+
+
+async def test_aids_watched_files_keep_the_workspace_current(
+    client: LanguageClient, sigma_corpus: Path, tmp_path: Path
+) -> None:
+    """A rule written to disk counts once the client reports it, and not once gone."""
+    path = sigma_corpus / REGSVR32_DNS
+    uri = await open_rule(client, path)
+    copy = tmp_path / "regsvr32_on_disk.yml"
+    text = path.read_text(encoding="utf-8").replace("id: 36e037c4", "id: 11111111")
+
+    def report(kind: types.FileChangeType) -> None:
+        change = types.FileEvent(uri=copy.as_uri(), type=kind)
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[change])
+        )
+
+    copy.write_text(text, encoding="utf-8")
+    report(types.FileChangeType.Created)
+    created = await _hints(client, uri)
+    copy.unlink()
+    report(types.FileChangeType.Deleted)
+    deleted = await _hints(client, uri)
+
+    assert created == {23: "· 20 rules ⚠ noisy"}
+    assert deleted == {23: "· 19 rules ⚠ noisy"}
+    close(client, uri)

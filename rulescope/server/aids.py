@@ -22,6 +22,7 @@ def register(server: RulescopeServer) -> None:
         navigation,
         similar,
         symbols,
+        workspace_index,
     )
 
     navigation.register(server)
@@ -30,3 +31,4 @@ def register(server: RulescopeServer) -> None:
     code_lens.register(server)
     similar.register(server)
     conversion.register(server)
+    workspace_index.register(server)

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from lsprotocol import types
+from pygls import uris
+
 from rulescope.index.fields import indicator_key
 from rulescope.server.condition import matching
 from rulescope.server.corpus import Corpus
@@ -137,13 +140,7 @@ class WorkspaceRules:
         for folder in folders:
             for path in sorted(folder.rglob("*.y*ml"))[:MAX_FOLDER_FILES]:
                 files += 1
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    continue
-                rule = as_workspace_rule(parse_document(path.as_uri(), 0, text))
-                if rule is not None:
-                    self._files[rule.path] = rule
+                self.refresh(path)
         elapsed = (time.perf_counter() - started) * 1000
         logger.info(
             "read %d workspace rules of %d files in %.0f ms",
@@ -151,6 +148,20 @@ class WorkspaceRules:
             files,
             elapsed,
         )
+
+    def refresh(self, path: Path) -> None:
+        """Read one workspace file again: changed, created, or gone."""
+        key = str(path.resolve())
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            self._files.pop(key, None)
+            return
+        rule = as_workspace_rule(parse_document(path.as_uri(), 0, text))
+        if rule is None:
+            self._files.pop(key, None)
+        else:
+            self._files[rule.path or key] = rule
 
     def _open_rule(self, uri: str) -> WorkspaceRule | None:
         sigma, _ = self.server.document(uri)
@@ -240,3 +251,16 @@ def live_reach(
         return indexed + in_workspace(field, operator, value)
 
     return reach
+
+
+def register(server: RulescopeServer) -> None:
+    """Keep the workspace's rules current as files change on disk."""
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def on_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        rules = workspace_rules(server)
+        for change in params.changes:
+            if change.uri.startswith("file://") and change.uri.endswith(
+                (".yml", ".yaml")
+            ):
+                rules.refresh(Path(uris.to_fs_path(change.uri) or ""))

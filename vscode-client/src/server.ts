@@ -40,6 +40,14 @@ function serverOptions(python: string, settings: RulescopeSettings): ServerOptio
   return { command: python, args };
 }
 
+let ruleFileWatcher: vscode.FileSystemWatcher | undefined;
+
+/** One watcher for the session: the server keeps workspace rules current from its events. */
+function ruleFiles(): vscode.FileSystemWatcher {
+  ruleFileWatcher ??= vscode.workspace.createFileSystemWatcher('**/*.{yml,yaml}');
+  return ruleFileWatcher;
+}
+
 function clientOptions(
   settings: RulescopeSettings,
   output: vscode.LogOutputChannel,
@@ -47,6 +55,7 @@ function clientOptions(
   return {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel: output,
+    synchronize: { fileEvents: ruleFiles() },
     initializationOptions: serverSettingsPayload(settings),
     middleware: {
       workspace: {
