@@ -248,3 +248,19 @@ def test_an_indexed_rule_does_not_count_against_itself(
     total = index.corpus_reach(*indicator)
     assert f"Corpus reach: **{total}** rules" in plain[0]
     assert f"Corpus reach: **{total - 1}** rules" in live[0]
+
+
+def test_a_validator_failing_on_one_rule_still_checks_the_next(
+    sigma_corpus: Path,
+) -> None:
+    """A reference written as a mapping trips one validator; the next rule gets it."""
+    text = (sigma_corpus / EXPLORER).read_text(encoding="utf-8")
+    first_reference = text.split("references:\n", 1)[1].splitlines()[0]
+    as_mapping = text.replace(first_reference, "    - url: https://example.org", 1)
+    duplicated = text.replace(first_reference, first_reference + "\n" + first_reference)
+
+    tripped = _document(sigma_corpus, EXPLORER, as_mapping)
+    findings(tripped, None, Settings())
+    checked = findings(_document(sigma_corpus, EXPLORER, duplicated), None, Settings())
+
+    assert "duplicate_references" in {f.code for f in checked}

@@ -7,7 +7,7 @@ read from the local reference bundle; without it the validators that need
 it are left out. Nothing reaches for the network: the SigmaHQ data sets
 (taxonomy, file names, event ids, providers) and D3FEND are not bundled, so
 their loaders point at a missing local file and the validators that need
-them switch themselves off at their first failure.
+them switch themselves off when their data fails to load.
 """
 
 from __future__ import annotations
@@ -137,8 +137,11 @@ def validator_findings(document: SigmaDocument, rule: Any) -> list[Finding]:
         try:
             issues = cls().validate(rule)
         except Exception as exc:  # a third-party validator must not stop the others
-            _switched_off.add(name)
-            logger.info("validator '%s' is off for this session: %s", name, exc)
+            if _missing_data(exc):
+                _switched_off.add(name)
+                logger.info("validator '%s' is off for this session: %s", name, exc)
+            else:
+                logger.debug("validator '%s' failed on '%s'", name, document.uri)
             continue
         for issue in issues:
             severity = _SEVERITIES.get(issue.severity.name, "warning")
@@ -147,6 +150,15 @@ def validator_findings(document: SigmaDocument, rule: Any) -> list[Finding]:
                 Finding(name, message, severity, place(document, name, issue))
             )
     return findings
+
+
+def _missing_data(exc: Exception) -> bool:
+    """Whether a validator failed for want of its data set, as it will every time.
+
+    Any other failure is about the document at hand (a half-typed rule can
+    trip a validator) and only skips the validator for that document.
+    """
+    return isinstance(exc, RuntimeError | OSError) and "load" in str(exc).lower()
 
 
 def _message(issue: Any) -> str:
