@@ -286,3 +286,21 @@ def test_coverage_json_is_the_same_on_every_run(index_path: Path) -> None:
         )
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_coverage_renders_attack_markup_in_descriptions(index_path: Path) -> None:
+    """ATT&CK's <code> elements read as code in text and HTML, never as raw tags."""
+
+    def coverage(output: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "rulescope", "coverage", "T1059.001"]
+            + ["--format", output, "--index", str(index_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    text, html = coverage("text"), coverage("html")
+    assert "`Start-Process`" in text and "<code>" not in text
+    assert "<code>Start-Process</code>" in html
+    assert "&lt;code&gt;" not in html

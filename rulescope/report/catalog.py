@@ -126,6 +126,14 @@ def load_records(
 
 
 def first_paragraph(description: str) -> str:
-    """A catalog description's first paragraph without its citation markers."""
+    """A catalog description's first paragraph without its citation markers.
+
+    ATT&CK writes code in its Markdown as HTML ``<code>`` elements: they
+    become Markdown code spans, which every output format renders.
+    """
     paragraph = description.strip().split("\n\n", 1)[0]
+    paragraph = _CODE_ELEMENT.sub(r"`\1`", paragraph)
     return _CITATION.sub("", paragraph).strip()
+
+
+_CODE_ELEMENT = re.compile(r"<code>(.*?)</code>", re.DOTALL)

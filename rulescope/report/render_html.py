@@ -8,12 +8,14 @@ ATT&CK only) and the pages of the static site.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from rulescope.report.render_text import technique_status
 
@@ -30,7 +32,19 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["prose"] = prose
     return env
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def prose(text: str) -> markupsafe.Markup:
+    """ATT&CK's description Markdown as HTML: code spans and links, all else escaped."""
+    html = str(markupsafe.escape(text))
+    html = _CODE_SPAN.sub(r"<code>\1</code>", html)
+    return markupsafe.Markup(_LINK.sub(r'<a href="\2">\1</a>', html))
 
 
 def static_file(name: str) -> str:

@@ -63,7 +63,7 @@ def _text_lines(report: dict[str, Any]) -> Iterator[str]:
     yield f"{technique['id']} {technique['name']}".rstrip()
     tactics = ", ".join(t["name"] for t in technique["tactics"]) or "none known"
     yield f"Tactics: {tactics}"
-    yield from textwrap.wrap(technique["description"], 88)
+    yield from textwrap.wrap(technique["description"], 88, break_on_hyphens=False)
     if technique["url"]:
         yield technique["url"]
     yield from technique_status(technique)
@@ -135,7 +135,7 @@ def _text_indicators(report: dict[str, Any]) -> Iterator[str]:
     ]
     if len(rows) > 1:
         yield from _table(rows, {3, 4})
-    yield from textwrap.wrap(report["reach_note"], 88)
+    yield from textwrap.wrap(report["reach_note"], 88, break_on_hyphens=False)
 
 
 def predicate_text(predicate: dict[str, Any]) -> str:
