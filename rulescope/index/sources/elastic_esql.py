@@ -42,6 +42,7 @@ from rulescope.index.sources.elastic_predicates import (
     QuerySyntaxError,
     pattern_operator,
     raw_predicate,
+    split_escaped_wildcards,
     unescape,
 )
 
@@ -273,23 +274,7 @@ def _unquote(text: str) -> str:
 
 def _like_operator(pattern: str) -> tuple[str, str]:
     """The operator of a ``like`` pattern: ``*``, ``?`` wildcards, ``\\`` escapes."""
-    pieces: list[str | None] = []
-    literal: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            index += 1
-            literal.append(pattern[index])
-        elif char == "?":
-            return "wildcard", pattern
-        elif char == "*":
-            pieces.extend(["".join(literal)] if literal else [])
-            pieces.append(None)
-            literal = []
-        else:
-            literal.append(char)
-        index += 1
-    if literal:
-        pieces.append("".join(literal))
+    pieces, single_char = split_escaped_wildcards(pattern)
+    if single_char:
+        return "wildcard", pattern
     return pattern_operator(pieces)

@@ -27,6 +27,7 @@ from rulescope.index.sources.elastic_predicates import (
     QuerySyntaxError,
     pattern_operator,
     raw_predicate,
+    split_escaped_wildcards,
     unescape,
 )
 
@@ -148,24 +149,7 @@ def _unquote(text: str) -> str:
 
 def _unescape_unquoted(text: str) -> tuple[str, list[str | None]]:
     """The text of an unquoted value and its pieces split at unescaped ``*``."""
-    pieces: list[str | None] = []
-    literal: list[str] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            index += 1
-            literal.append(text[index])
-        elif char == "*":
-            if literal:
-                pieces.append("".join(literal))
-            pieces.append(None)
-            literal = []
-        else:
-            literal.append(char)
-        index += 1
-    if literal:
-        pieces.append("".join(literal))
+    pieces, _ = split_escaped_wildcards(text)
     value = "".join("*" if piece is None else piece for piece in pieces)
     return value, pieces
 

@@ -75,6 +75,32 @@ def split_wildcards(text: str) -> list[str | None]:
     return pieces
 
 
+def split_escaped_wildcards(text: str) -> tuple[list[str | None], bool]:
+    """Split at unescaped ``*`` after ``\\`` escapes: the pieces (``None`` per
+    star), and whether an unescaped ``?`` (a one-character wildcard) occurs."""
+    pieces: list[str | None] = []
+    literal: list[str] = []
+    single_char = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            index += 1
+            literal.append(text[index])
+        elif char == "*":
+            if literal:
+                pieces.append("".join(literal))
+            pieces.append(None)
+            literal = []
+        else:
+            single_char = single_char or char == "?"
+            literal.append(char)
+        index += 1
+    if literal:
+        pieces.append("".join(literal))
+    return pieces, single_char
+
+
 def pattern_operator(pattern: Pattern) -> tuple[str, str]:
     """The operator and value a ``*`` pattern means.
 
